@@ -1,0 +1,32 @@
+"""The web tier: a Flask app serving published snapshots, the companion API, the
+admin API and the developer tools."""
+from __future__ import annotations
+
+from flask import Flask
+
+from feeds.backend import Backend
+from feeds.settings import Settings
+
+
+def create_app(settings: Settings | None = None, *, run_tasks: bool | None = None) -> Flask:
+    """The app factory. ``run_tasks`` starts the embedded refresh thread; by default
+    it runs in the embedded mode (no Redis) and never under the test client."""
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config["SETTINGS"] = settings
+    app.extensions["backend"] = Backend.from_settings(settings)
+
+    from channel import api, errors, health, public
+
+    errors.init_app(app)
+    for module in (public, api, health):
+        app.register_blueprint(module.bp)
+
+    from channel.cli import register
+
+    register(app)
+    if run_tasks if run_tasks is not None else False:
+        from workers.embedded import start
+
+        start(app.extensions["backend"])
+    return app

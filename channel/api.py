@@ -1,0 +1,63 @@
+"""The companion app's JSON API."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify, request
+from sqlalchemy import select
+
+from channel.context import backend
+from channel.public import serve_snapshot
+from feeds import catalog
+from feeds.companion import channel_document, item_document, item_summary
+from feeds.tables import Channel, Item
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def _channel_or_404(session, channel_id: str) -> Channel:
+    channel = session.get(Channel, channel_id)
+    if channel is None:
+        abort(404, f"no channel {channel_id!r}")
+    return channel
+
+
+@bp.get("/channels")
+def channels():
+    with backend().Session() as session:
+        rows = session.scalars(select(Channel).order_by(Channel.id))
+        return jsonify({"channels": [channel_document(channel) for channel in rows]})
+
+
+@bp.get("/channels/<channel>/home")
+def home(channel: str):
+    return serve_snapshot(channel, "home.json")
+
+
+def _limit() -> int:
+    raw = request.args.get("limit", "20")
+    if not raw.isdigit() or not 1 <= int(raw) <= catalog.MAX_LIMIT:
+        abort(400, f"limit must be a whole number from 1 to {catalog.MAX_LIMIT}")
+    return int(raw)
+
+
+@bp.get("/channels/<channel>/items")
+def items(channel: str):
+    limit = _limit()
+    with backend().Session() as session:
+        _channel_or_404(session, channel)
+        try:
+            page = catalog.list_items(session, channel, category=request.args.get("category", ""),
+                                      query=request.args.get("q", ""), limit=limit,
+                                      cursor=request.args.get("cursor", ""))
+        except catalog.BadCursor as exc:
+            abort(400, str(exc))
+        return jsonify({"items": [item_summary(item) for item in page.items],
+                        "next_cursor": page.next_cursor})
+
+
+@bp.get("/items/<item_id>")
+def item(item_id: str):
+    with backend().Session() as session:
+        found = session.get(Item, item_id)
+        if found is None:
+            abort(404, f"no item {item_id!r}")
+        return jsonify(item_document(found, catalog.related_items(session, found)))

@@ -1,0 +1,24 @@
+"""The public feeds that set-top boxes poll. The hot path: a published snapshot,
+no database, nothing built."""
+from __future__ import annotations
+
+from flask import Blueprint, abort
+
+from channel.context import backend
+from channel.serving import snapshot_response
+from feeds.publish import get_or_publish
+
+bp = Blueprint("public", __name__)
+
+
+def serve_snapshot(channel: str, name: str):
+    current = backend()
+    snapshot = get_or_publish(current.Session, current.snapshots, channel, name)
+    if snapshot is None:
+        abort(404, f"channel {channel!r} has no published {name}")
+    return snapshot_response(snapshot)
+
+
+@bp.get("/feeds/<channel>/roku.json")
+def roku(channel: str):
+    return serve_snapshot(channel, "roku.json")

@@ -1,0 +1,112 @@
+"""Fixtures shared by every layer: settings on a temporary SQLite file, a database
+of its own on the local PostgreSQL, a Redis database number of its own, the app."""
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+import redis
+
+from channel import create_app
+from feeds.backend import Backend
+from feeds.settings import Settings
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+ADMIN_TOKEN = "test-admin-token"
+
+
+def make_settings(database_url: str, **changes) -> Settings:
+    values = dict(database_url=database_url, redis_url=None, admin_token=ADMIN_TOKEN,
+                  fetch_allow_private=True, port=0, load_demo=False, tick_seconds=0.2)
+    values.update(changes)
+    return Settings(**values)
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A database of this run's own on the local PostgreSQL, dropped at the end."""
+    name = f"channel_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    yield f"{base}/{name}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _reset_postgres(url: str) -> None:
+    from sqlalchemy import MetaData
+
+    from feeds.db import make_engine
+
+    engine = make_engine(url)
+    metadata = MetaData()
+    metadata.reflect(engine)
+    metadata.drop_all(engine)
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """Runs the test once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    url = request.getfixturevalue("postgres_url")
+    _reset_postgres(url)
+    return url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'store.db'}"
+
+
+@pytest.fixture
+def backend(sqlite_url):
+    current = Backend.from_settings(make_settings(sqlite_url))
+    yield current
+    current.close()
+
+
+@pytest.fixture
+def redis_url():
+    """A Redis database number of the tests' own, emptied before and after."""
+    client = redis.Redis.from_url(TEST_REDIS_URL)
+    client.flushdb()
+    yield TEST_REDIS_URL
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+def app(sqlite_url):
+    app = create_app(make_settings(sqlite_url), run_tasks=False)
+    app.config["TESTING"] = True
+    yield app
+    app.extensions["backend"].close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def demo_app(sqlite_url):
+    """The app with the bundled demo channel loaded, refreshed and published."""
+    app = create_app(make_settings(sqlite_url, load_demo=True), run_tasks=False)
+    app.config["TESTING"] = True
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    yield app
+    app.extensions["backend"].close()
+
+
+@pytest.fixture
+def demo_client(demo_app):
+    return demo_app.test_client()
