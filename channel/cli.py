@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
+from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from channel.context import backend
@@ -14,6 +15,7 @@ from workers.jobs import publish, refresh
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=None, help="Defaults to $PORT, else 8000.")
+@with_appcontext
 def serve_command(host: str, port: int | None) -> None:
     """Serve the channel with the embedded server (refreshes on a thread when no Redis)."""
     from werkzeug.serving import run_simple
@@ -25,12 +27,11 @@ def serve_command(host: str, port: int | None) -> None:
         start(current)
     port = port or current.settings.port
     click.echo(f"serving on http://{host}:{port}/  (demo: /feeds/demo/roku.json)")
-    from flask import current_app
-
     run_simple(host, port, current_app._get_current_object(), threaded=True)
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command() -> None:
     """Load the bundled demo channel, refresh its sources now and publish it."""
     current = backend()

@@ -2,10 +2,11 @@
 no database, nothing built."""
 from __future__ import annotations
 
-from flask import Blueprint, abort
+from flask import Blueprint, abort, send_file
 
 from channel.context import backend
 from channel.serving import snapshot_response
+from feeds.demo import site_file
 from feeds.publish import get_or_publish
 
 bp = Blueprint("public", __name__)
@@ -22,3 +23,12 @@ def serve_snapshot(channel: str, name: str):
 @bp.get("/feeds/<channel>/roku.json")
 def roku(channel: str):
     return serve_snapshot(channel, "roku.json")
+
+
+@bp.get("/demo-site/<path:path>")
+def demo_site(path: str):
+    """The bundled demo publisher's files, so a browser can show the demo's images."""
+    found = site_file(path)
+    if found is None:
+        abort(404, "no such demo file")
+    return send_file(found, max_age=3600)

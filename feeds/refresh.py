@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import requests
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from feeds import demo, policy
@@ -50,8 +51,33 @@ def http_session(allow_private: bool) -> requests.Session:
     return demo.mount(make_session(allow_private))
 
 
+INTERRUPTED = "interrupted: the refresh stopped before it finished (worker lost or restarted)"
+
+
+def queue_run(Session: sessionmaker, source_id: int) -> int:
+    """A run record for a refresh asked for now, so that ops get its id at once."""
+    with Session() as session:
+        if session.get(Source, source_id) is None:
+            raise LookupError(f"no source {source_id}")
+        run = Run(source_id=source_id, status="queued")
+        session.add(run)
+        session.commit()
+        return run.id
+
+
+def close_interrupted_runs(session: Session, source_id: int, keep: int) -> int:
+    """Mark as failed the runs of ``source_id`` left running by a lost worker. Only
+    call it while holding the source's refresh lock, when no other run is live."""
+    stale = session.scalars(select(Run).where(
+        Run.source_id == source_id, Run.status == "running", Run.id != keep)).all()
+    for run in stale:
+        _finish(run, "error", error=INTERRUPTED)
+    return len(stale)
+
+
 def refresh_source(Session: sessionmaker, source_id: int, *, allow_private: bool = False,
-                   http: requests.Session | None = None, now: datetime | None = None) -> RunReport:
+                   http: requests.Session | None = None, now: datetime | None = None,
+                   run_id: int | None = None) -> RunReport:
     """Refresh ``source_id`` and return its run report. Raises ``LookupError`` when
     there is no such source; every other failure ends up in the report."""
     now = now or utcnow()
@@ -60,8 +86,13 @@ def refresh_source(Session: sessionmaker, source_id: int, *, allow_private: bool
         source = session.get(Source, source_id)
         if source is None:
             raise LookupError(f"no source {source_id}")
-        run = Run(source_id=source_id, started=now, status="running")
-        session.add(run)
+        run = session.get(Run, run_id) if run_id else None
+        if run is None:
+            run = Run(source_id=source_id)
+            session.add(run)
+        run.status, run.started = "running", now
+        session.flush()
+        close_interrupted_runs(session, source_id, keep=run.id)
         session.commit()
         try:
             report = _ingest_and_store(session, source, run, http or http_session(allow_private),
@@ -118,3 +149,12 @@ def _report(run: Run, source: Source) -> RunReport:
     return RunReport(run_id=run.id, source_id=source.id, channel_id=source.channel_id,
                      status=run.status, new=run.new, updated=run.updated,
                      unchanged=run.unchanged, error=run.error)
+
+
+def refuse_run(Session: sessionmaker, run_id: int, message: str) -> None:
+    """Close a queued run that will not go ahead, saying why."""
+    with Session() as session:
+        run = session.get(Run, run_id)
+        if run is not None and run.status == "queued":
+            _finish(run, "error", error=message)
+            session.commit()

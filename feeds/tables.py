@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from feeds.db import Base, UTCDateTime, utcnow
 
 SOURCE_KINDS = ("rss", "mrss", "article", "live")
-RUN_STATUSES = ("running", "ok", "not_modified", "error")
+RUN_STATUSES = ("queued", "running", "ok", "not_modified", "error")
 
 
 class Channel(Base):

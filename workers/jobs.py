@@ -1,19 +1,30 @@
-"""The work itself, the same whoever runs it: refresh a source, then publish its
-channel when the refresh changed something."""
+"""The work itself, the same whoever runs it: refresh a source under its lock,
+then publish its channel when the refresh changed something."""
 from __future__ import annotations
 
 import logging
 
 from feeds.backend import Backend
 from feeds.publish import PublishError, PublishReport, publish_channel
-from feeds.refresh import RunReport, refresh_source
+from feeds.refresh import RunReport, refuse_run, refresh_source
 
 log = logging.getLogger("workers")
 
+LOCK_SECONDS = 900
+BUSY = "skipped: another refresh of this source was already running"
 
-def refresh(backend: Backend, source_id: int) -> RunReport:
-    return refresh_source(backend.Session, source_id,
-                          allow_private=backend.settings.fetch_allow_private)
+
+def refresh(backend: Backend, source_id: int, run_id: int | None = None) -> RunReport | None:
+    """Refresh one source, unless another refresh of it is running (then ``None``).
+    The lock outlives the task's hard time limit, so a stuck task cannot be doubled."""
+    with backend.snapshots.lock(f"refresh:{source_id}", timeout=LOCK_SECONDS) as acquired:
+        if not acquired:
+            if run_id is not None:
+                refuse_run(backend.Session, run_id, BUSY)
+            log.info("refresh of source %s skipped: already running", source_id)
+            return None
+        return refresh_source(backend.Session, source_id, run_id=run_id,
+                              allow_private=backend.settings.fetch_allow_private)
 
 
 def publish(backend: Backend, channel_id: str) -> PublishReport | None:
@@ -28,8 +39,8 @@ def publish(backend: Backend, channel_id: str) -> PublishReport | None:
     return report
 
 
-def refresh_and_publish(backend: Backend, source_id: int) -> RunReport:
-    report = refresh(backend, source_id)
-    if report.changed:
+def refresh_and_publish(backend: Backend, source_id: int, run_id: int | None = None) -> RunReport | None:
+    report = refresh(backend, source_id, run_id)
+    if report is not None and report.changed:
         publish(backend, report.channel_id)
     return report
