@@ -25,6 +25,10 @@ def create_app(settings: Settings | None = None, *, run_tasks: bool | None = Non
     from channel.cli import register
 
     register(app)
+    if not settings.embedded:
+        from workers.celery_app import celery, configure
+
+        configure(celery, settings)
     if run_tasks if run_tasks is not None else False:
         from workers.embedded import start
 

@@ -87,7 +87,7 @@ def refresh_source(Session: sessionmaker, source_id: int, *, allow_private: bool
         if source is None:
             raise LookupError(f"no source {source_id}")
         run = session.get(Run, run_id) if run_id else None
-        if run is None:
+        if run is None or run.status != "queued":
             run = Run(source_id=source_id)
             session.add(run)
         run.status, run.started = "running", now

@@ -135,17 +135,31 @@ class RedisSnapshots:
 
     @contextlib.contextmanager
     def lock(self, name: str, timeout: float) -> Iterator[bool]:
-        lock = self.redis.lock(f"{self.prefix}:lock:{name}", timeout=timeout, blocking=False)
+        """A lock that expires ``timeout`` seconds after its holder stops renewing
+        it: the holder renews it on a thread while it works, so a holder killed
+        mid-work (SIGKILL, OOM) frees it within ``timeout`` seconds."""
+        lock = self.redis.lock(f"{self.prefix}:lock:{name}", timeout=timeout, blocking=False,
+                               thread_local=False)
         try:
             acquired = lock.acquire()
         except redis.RedisError as exc:
             raise CacheUnavailable(f"cache unreachable: {exc}") from exc
+        done = threading.Event()
+        if acquired:
+            threading.Thread(target=_renew, args=(lock, timeout, done), daemon=True).start()
         try:
             yield acquired
         finally:
+            done.set()
             if acquired:
                 with contextlib.suppress(redis.RedisError, redis.exceptions.LockError):
                     lock.release()
+
+
+def _renew(lock, timeout: float, done: threading.Event) -> None:
+    while not done.wait(timeout / 3):
+        with contextlib.suppress(redis.RedisError, redis.exceptions.LockError):
+            lock.reacquire()
 
 
 def make_snapshots(redis_url: str | None) -> MemorySnapshots | RedisSnapshots:

@@ -12,15 +12,14 @@ from celery import Celery
 from feeds.settings import Settings
 
 TICK_SECONDS = float(os.environ.get("CHANNEL_TICK_SECONDS") or 5)
-HARD_TIME_LIMIT = 300
-SOFT_TIME_LIMIT = 240
-VISIBILITY_TIMEOUT = 3600
+HARD_TIME_LIMIT = int(os.environ.get("CHANNEL_TASK_TIME_LIMIT") or 300)
+SOFT_TIME_LIMIT = int(HARD_TIME_LIMIT * 0.8)
+VISIBILITY_TIMEOUT = int(os.environ.get("CHANNEL_VISIBILITY_TIMEOUT") or 3600)
 
 
 def make_celery(settings: Settings | None = None) -> Celery:
-    settings = settings or Settings.from_env()
-    broker = settings.redis_url or "redis://127.0.0.1:6379/0"
-    app = Celery("channel", broker=broker, include=["workers.tasks"])
+    app = Celery("channel", include=["workers.tasks"])
+    configure(app, settings or Settings.from_env())
     app.conf.update(
         task_acks_late=True,
         task_reject_on_worker_lost=True,
@@ -30,12 +29,22 @@ def make_celery(settings: Settings | None = None) -> Celery:
         worker_prefetch_multiplier=1,
         worker_cancel_long_running_tasks_on_connection_loss=True,
         broker_connection_retry_on_startup=True,
-        broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT},
+        broker_transport_options={
+            "visibility_timeout": VISIBILITY_TIMEOUT,
+            "unacked_restore_interval": max(1, min(10, VISIBILITY_TIMEOUT // 4)),
+            "unacked_restore_throttle": 1,
+        },
         task_default_queue="channel",
         worker_hijack_root_logger=False,
         beat_schedule={"tick": {"task": "workers.tasks.tick", "schedule": TICK_SECONDS}},
     )
     return app
+
+
+def configure(app: Celery, settings: Settings) -> None:
+    """Point ``app`` at the broker of ``settings`` (the web app calls this too, so
+    that what it enqueues goes to the broker it was configured with)."""
+    app.conf.broker_url = settings.redis_url or "redis://127.0.0.1:6379/0"
 
 
 celery = make_celery()

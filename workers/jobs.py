@@ -3,6 +3,7 @@ then publish its channel when the refresh changed something."""
 from __future__ import annotations
 
 import logging
+import os
 
 from feeds.backend import Backend
 from feeds.publish import PublishError, PublishReport, publish_channel
@@ -10,17 +11,15 @@ from feeds.refresh import RunReport, refuse_run, refresh_source
 
 log = logging.getLogger("workers")
 
-LOCK_SECONDS = 900
+LOCK_SECONDS = float(os.environ.get("CHANNEL_LOCK_SECONDS") or 30)
 BUSY = "skipped: another refresh of this source was already running"
 
 
 def refresh(backend: Backend, source_id: int, run_id: int | None = None) -> RunReport | None:
     """Refresh one source, unless another refresh of it is running (then ``None``).
-    The lock outlives the task's hard time limit, so a stuck task cannot be doubled."""
+    The lock is renewed while the refresh runs and lapses soon after its holder dies."""
     with backend.snapshots.lock(f"refresh:{source_id}", timeout=LOCK_SECONDS) as acquired:
         if not acquired:
-            if run_id is not None:
-                refuse_run(backend.Session, run_id, BUSY)
             log.info("refresh of source %s skipped: already running", source_id)
             return None
         return refresh_source(backend.Session, source_id, run_id=run_id,
@@ -41,6 +40,8 @@ def publish(backend: Backend, channel_id: str) -> PublishReport | None:
 
 def refresh_and_publish(backend: Backend, source_id: int, run_id: int | None = None) -> RunReport | None:
     report = refresh(backend, source_id, run_id)
+    if report is None and run_id is not None:
+        refuse_run(backend.Session, run_id, BUSY)
     if report is not None and report.changed:
         publish(backend, report.channel_id)
     return report

@@ -12,6 +12,7 @@ import random
 import redis
 
 from feeds.backend import Backend
+from feeds.refresh import refuse_run
 from feeds.schedule import dispatch_due
 from feeds.settings import Settings
 from workers import jobs
@@ -52,6 +53,10 @@ def refresh(self, source_id: int, run_id: int | None = None) -> dict | None:
         log.info("source %s is gone; nothing to refresh", source_id)
         return None
     if report is None:
+        if self.request.retries < MAX_RETRIES:
+            raise self.retry(countdown=jobs.LOCK_SECONDS)
+        if run_id is not None:
+            refuse_run(backend().Session, run_id, jobs.BUSY)
         return None
     if report.changed:
         request_publish(report.channel_id)

@@ -1,0 +1,121 @@
+"""Refreshes on a real Celery worker process, through the admin API, with the
+worker killed, raced and restarted."""
+from __future__ import annotations
+
+import threading
+import time
+
+import orjson
+import pytest
+from sqlalchemy import func, select
+from werkzeug import Response
+
+from feeds.tables import Item, Run
+from tests.conftest import ADMIN_TOKEN
+from tests.workers.conftest import wait_for
+
+pytestmark = pytest.mark.slow
+AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+def mrss(count: int, prefix: str = "clip") -> str:
+    items = "".join(f"""
+      <item><title>{prefix} {n}</title><guid>{prefix}-{n}</guid>
+        <pubDate>Sun, 29 Nov 2026 1{n % 10}:00:00 +0000</pubDate>
+        <description>Clip number {n}.</description>
+        <media:content url="https://cdn.example/{prefix}{n}.m3u8" type="application/x-mpegURL"
+           duration="{60 + n}" height="1080"/>
+        <media:thumbnail url="https://cdn.example/{prefix}{n}.jpg" width="1280" height="720"/>
+      </item>""" for n in range(count))
+    return (f'<?xml version="1.0"?><rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/">'
+            f"<channel><title>Clips</title>{items}</channel></rss>")
+
+
+def add_source(web, url: str) -> int:
+    web.post("/admin/api/channels", headers=AUTH, json={"id": "news", "title": "News"})
+    response = web.post("/admin/api/sources", headers=AUTH,
+                        json={"channel": "news", "kind": "mrss", "url": url, "every": "1h"})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["id"]
+
+
+def runs(web, source_id: int) -> list[dict]:
+    return web.get(f"/admin/api/sources/{source_id}/runs?limit=50", headers=AUTH).get_json()["runs"]
+
+
+def roku_titles(web) -> set[str]:
+    response = web.get("/feeds/news/roku.json")
+    if response.status_code != 200:
+        return set()
+    return {video["title"] for video in orjson.loads(response.data).get("shortFormVideos", [])}
+
+
+def item_count(web) -> int:
+    backend = web.application.extensions["backend"]
+    with backend.Session() as session:
+        return session.scalar(select(func.count()).select_from(Item))
+
+
+def test_a_refresh_asked_through_the_admin_api_runs_on_the_worker(web, start_worker, upstream):
+    upstream.expect_request("/clips.xml").respond_with_data(mrss(3), content_type="application/rss+xml")
+    source_id = add_source(web, upstream.url_for("/clips.xml"))
+    start_worker()
+    asked = web.post(f"/admin/api/sources/{source_id}/refresh", headers=AUTH)
+    assert asked.status_code == 202
+    run_id = asked.get_json()["run_id"]
+    wait_for(lambda: any(r["id"] == run_id and r["status"] == "ok" for r in runs(web, source_id)),
+             what="the run to finish on the worker")
+    wait_for(lambda: roku_titles(web) == {"clip 0", "clip 1", "clip 2"}, what="the published feed")
+
+
+def slow_then_fast(body: str, first_delay: float):
+    calls = {"n": 0, "active": 0, "max_active": 0}
+    lock = threading.Lock()
+
+    def handler(request):
+        with lock:
+            calls["n"] += 1
+            calls["active"] += 1
+            calls["max_active"] = max(calls["max_active"], calls["active"])
+            delay = first_delay if calls["n"] == 1 else 0
+        time.sleep(delay)
+        with lock:
+            calls["active"] -= 1
+        return Response(body, content_type="application/rss+xml")
+    return handler, calls
+
+
+def test_a_worker_killed_mid_refresh_loses_nothing_and_stores_nothing_twice(web, start_worker, upstream):
+    handler, calls = slow_then_fast(mrss(4), first_delay=6)
+    upstream.expect_request("/clips.xml").respond_with_handler(handler)
+    source_id = add_source(web, upstream.url_for("/clips.xml"))
+    first = start_worker("doomed")
+    run_id = web.post(f"/admin/api/sources/{source_id}/refresh", headers=AUTH).get_json()["run_id"]
+    wait_for(lambda: any(r["status"] == "running" for r in runs(web, source_id)), what="the refresh to start")
+    first.kill()
+    start_worker("survivor")
+    history = wait_for(lambda: (h := runs(web, source_id)) and any(r["status"] == "ok" for r in h) and h,
+                       timeout=60, what="the refresh to be delivered again and finish")
+    interrupted = [r for r in history if r["id"] == run_id][0]
+    assert interrupted["status"] == "error" and "interrupted" in interrupted["error"]
+    assert item_count(web) == 4
+    wait_for(lambda: len(roku_titles(web)) == 4, what="the published feed")
+
+
+def test_two_workers_never_refresh_one_source_at_once(web, start_worker, upstream):
+    handler, calls = slow_then_fast(mrss(2), first_delay=3)
+    upstream.expect_request("/clips.xml").respond_with_handler(handler)
+    source_id = add_source(web, upstream.url_for("/clips.xml"))
+    start_worker("a")
+    start_worker("b")
+    for _ in range(2):
+        assert web.post(f"/admin/api/sources/{source_id}/refresh", headers=AUTH).status_code == 202
+    wait_for(lambda: len([r for r in runs(web, source_id) if r["status"] in ("ok", "not_modified")]) == 2,
+             timeout=60, what="both refreshes to finish")
+    assert calls["max_active"] == 1
+    finished = sorted(runs(web, source_id), key=lambda r: r["started"])
+    assert finished[0]["finished"] <= finished[1]["started"]
+    assert item_count(web) == 2
+    backend = web.application.extensions["backend"]
+    with backend.Session() as session:
+        assert session.scalar(select(func.count()).select_from(Run).where(Run.status == "error")) == 0
