@@ -16,10 +16,10 @@ def create_app(settings: Settings | None = None, *, run_tasks: bool | None = Non
     app.config["SETTINGS"] = settings
     app.extensions["backend"] = Backend.from_settings(settings)
 
-    from channel import admin, api, errors, health, public
+    from channel import admin, api, docs, errors, health, preview, public, tools
 
     errors.init_app(app)
-    for module in (public, api, admin, health):
+    for module in (public, api, admin, health, tools, preview, docs):
         app.register_blueprint(module.bp)
 
     from channel.cli import register

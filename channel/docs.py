@@ -1,0 +1,4 @@
+"""Placeholder: filled in by the work on issue 4."""
+from flask import Blueprint
+
+bp = Blueprint("docs", __name__)
