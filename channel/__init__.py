@@ -8,28 +8,25 @@ from feeds.backend import Backend
 from feeds.settings import Settings
 
 
-def create_app(settings: Settings | None = None, *, run_tasks: bool | None = None) -> Flask:
-    """The app factory. ``run_tasks`` starts the embedded refresh thread; by default
-    it runs in the embedded mode (no Redis) and never under the test client."""
+def create_app(settings: Settings | None = None, *, run_tasks: bool = False) -> Flask:
+    """The app factory. ``run_tasks`` starts the embedded refresh thread (``serve``
+    does that itself in the embedded mode; tests and gunicorn leave it off)."""
+    from channel import admin, api, docs, errors, health, preview, public, tools
+    from channel.cli import register
+
     settings = settings or Settings.from_env()
     app = Flask(__name__)
     app.config["SETTINGS"] = settings
     app.extensions["backend"] = Backend.from_settings(settings)
-
-    from channel import admin, api, docs, errors, health, preview, public, tools
-
     errors.init_app(app)
     for module in (public, api, admin, health, tools, preview, docs):
         app.register_blueprint(module.bp)
-
-    from channel.cli import register
-
     register(app)
     if not settings.embedded:
         from workers.celery_app import celery, configure
 
         configure(celery, settings)
-    if run_tasks if run_tasks is not None else False:
+    if run_tasks:
         from workers.embedded import start
 
         start(app.extensions["backend"])
