@@ -9,10 +9,10 @@ import re
 import nh3
 
 ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "dl", "dt",
-    "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins",
-    "li", "ol", "p", "pre", "q", "s", "small", "strong", "sub", "sup", "table", "tbody", "td",
-    "tfoot", "th", "thead", "tr", "u", "ul",
+    "a", "abbr", "article", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del",
+    "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
+    "i", "img", "ins", "li", "ol", "p", "pre", "q", "s", "section", "small", "strong", "sub",
+    "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
@@ -20,10 +20,15 @@ ALLOWED_ATTRIBUTES = {
     "td": {"colspan", "rowspan"},
     "th": {"colspan", "rowspan", "scope"},
     "abbr": {"title"},
-    "q": {"cite"},
-    "blockquote": {"cite"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
+DROPPED_WITH_CONTENT = {
+    "script", "style", "iframe", "noscript", "object", "embed", "applet", "frame", "frameset",
+    "form", "textarea", "select", "svg", "math", "template", "title",
+}
+BLOCK_TAGS = {"p", "br", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "td",
+              "th", "tr", "dd", "dt", "pre", "figcaption", "section", "article", "hr"}
+_TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
 
 
@@ -36,17 +41,17 @@ def clean_html(html: str) -> str:
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
-        clean_content_tags={"script", "style", "iframe", "noscript", "object", "embed",
-                            "applet", "frame", "frameset", "form", "textarea", "select", "svg",
-                            "math", "template"},
+        clean_content_tags=DROPPED_WITH_CONTENT,
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
     ).strip()
 
 
 def plain_text(html: str) -> str:
-    """Text only, with whitespace collapsed: for titles, descriptions and captions."""
+    """Text only, whitespace collapsed, blocks kept apart by a space: for titles,
+    descriptions and captions. The result is text, not HTML: escape it to show it."""
     if not html:
         return ""
-    stripped = nh3.clean(html, tags=set(), clean_content_tags={"script", "style"})
-    return _SPACE.sub(" ", html_lib.unescape(stripped)).strip()
+    blocks = nh3.clean(html, tags=BLOCK_TAGS, attributes={},
+                       clean_content_tags=DROPPED_WITH_CONTENT, strip_comments=True)
+    return _SPACE.sub(" ", html_lib.unescape(_TAG.sub(" ", blocks))).strip()
