@@ -5,21 +5,23 @@ from __future__ import annotations
 from flask import Flask
 
 from feeds.backend import Backend
+from feeds.logs import configure_logging
 from feeds.settings import Settings
 
 
 def create_app(settings: Settings | None = None, *, run_tasks: bool = False) -> Flask:
     """The app factory. ``run_tasks`` starts the embedded refresh thread (``serve``
     does that itself in the embedded mode; tests and gunicorn leave it off)."""
-    from channel import admin, api, docs, errors, health, preview, public, tools
+    from channel import admin, api, docs, errors, health, metrics, preview, public, tools
     from channel.cli import register
 
     settings = settings or Settings.from_env()
+    configure_logging()
     app = Flask(__name__)
     app.config["SETTINGS"] = settings
     app.extensions["backend"] = Backend.from_settings(settings)
     errors.init_app(app)
-    for module in (public, api, admin, health, tools, preview, docs):
+    for module in (public, api, admin, health, metrics, tools, preview, docs):
         app.register_blueprint(module.bp)
     register(app)
     if not settings.embedded:

@@ -19,6 +19,7 @@ from feeds.errors import FeedError
 from feeds.fetch import make_session
 from feeds.ingest import ingest
 from feeds.items import Counts, upsert_entries
+from feeds.metrics import REFRESH_SECONDS, REFRESHES
 from feeds.tables import Run, Source
 
 log = logging.getLogger("feeds.refresh")
@@ -105,6 +106,8 @@ def refresh_source(Session: sessionmaker, source_id: int, *, allow_private: bool
             _record_failure(session, source, run, FeedError(f"internal error: {exc!r}"), now)
             raise
         report.duration = round(time.monotonic() - clock, 3)
+    REFRESHES.labels(source=str(source_id), status=report.status).inc()
+    REFRESH_SECONDS.labels(source=str(source_id)).observe(report.duration)
     log.info("refresh", extra={"event": "refresh", **report.to_dict()})
     return report
 

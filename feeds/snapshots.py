@@ -17,6 +17,8 @@ from typing import Iterator
 
 import redis
 
+from feeds.metrics import CACHE_LOOKUPS
+
 OLD_SNAPSHOT_TTL = 3600
 
 
@@ -51,7 +53,9 @@ class MemorySnapshots:
         self._data[(channel, name)] = snapshot
 
     def get(self, channel: str, name: str) -> Snapshot | None:
-        return self._data.get((channel, name))
+        snapshot = self._data.get((channel, name))
+        CACHE_LOOKUPS.labels(result="hit" if snapshot else "miss").inc()
+        return snapshot
 
     def ping(self) -> bool:
         return True
@@ -104,13 +108,19 @@ class RedisSnapshots:
         local = self._local.get(key)
         now = time.monotonic()
         if local and now - local[1] < self.freshness:
+            CACHE_LOOKUPS.labels(result="hit").inc()
             return local[0]
         try:
             snapshot = self._fetch(channel, name, local[0] if local else None)
         except redis.RedisError:
+            CACHE_LOOKUPS.labels(result="stale" if local else "miss").inc()
             return local[0] if local else None
-        if snapshot is not None:
-            self._local[key] = (snapshot, now)
+        if snapshot is None:
+            CACHE_LOOKUPS.labels(result="miss").inc()
+            return None
+        fresh = local is not None and snapshot is local[0]
+        CACHE_LOOKUPS.labels(result="hit" if fresh else "fetched").inc()
+        self._local[key] = (snapshot, now)
         return snapshot
 
     def _fetch(self, channel: str, name: str, local: Snapshot | None) -> Snapshot | None:

@@ -9,6 +9,7 @@ import os
 
 from celery import Celery
 
+from feeds.logs import configure_logging
 from feeds.settings import Settings
 
 TICK_SECONDS = float(os.environ.get("CHANNEL_TICK_SECONDS") or 5)
@@ -18,6 +19,7 @@ VISIBILITY_TIMEOUT = int(os.environ.get("CHANNEL_VISIBILITY_TIMEOUT") or 3600)
 
 
 def make_celery(settings: Settings | None = None) -> Celery:
+    configure_logging()
     app = Celery("channel", include=["workers.tasks"])
     configure(app, settings or Settings.from_env())
     app.conf.update(

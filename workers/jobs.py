@@ -6,6 +6,7 @@ import logging
 import os
 
 from feeds.backend import Backend
+from feeds.metrics import PUBLISHES
 from feeds.publish import PublishError, PublishReport, publish_channel
 from feeds.refresh import RunReport, refuse_run, refresh_source
 
@@ -32,8 +33,11 @@ def publish(backend: Backend, channel_id: str) -> PublishReport | None:
         try:
             report = publish_channel(session, backend.snapshots, channel_id)
         except PublishError as exc:
-            log.error("publish refused for %s: %s", channel_id, exc)
+            PUBLISHES.labels(channel=channel_id, outcome="refused").inc()
+            log.error("publish refused", extra={"event": "publish", "channel": channel_id,
+                                                "error": str(exc)})
             return None
+    PUBLISHES.labels(channel=channel_id, outcome="ok").inc()
     log.info("publish", extra={"event": "publish", "channel": channel_id, "sizes": report.sizes})
     return report
 

@@ -15,6 +15,7 @@ from feeds.backend import Backend
 from feeds.refresh import refuse_run
 from feeds.schedule import dispatch_due
 from feeds.settings import Settings
+from feeds.snapshots import CacheUnavailable
 from workers import jobs
 from workers.celery_app import HARD_TIME_LIMIT, celery
 
@@ -44,8 +45,11 @@ def retry_countdown(retries: int) -> float:
     return base + random.uniform(0, base)
 
 
+CACHE_DOWN = (CacheUnavailable, redis.ConnectionError, redis.TimeoutError)
+
+
 @celery.task(name="workers.tasks.refresh", bind=True, max_retries=MAX_RETRIES,
-             time_limit=HARD_TIME_LIMIT)
+             time_limit=HARD_TIME_LIMIT, autoretry_for=CACHE_DOWN, retry_backoff=True)
 def refresh(self, source_id: int, run_id: int | None = None) -> dict | None:
     try:
         report = jobs.refresh(backend(), source_id, run_id)
@@ -75,7 +79,8 @@ def request_publish(channel_id: str) -> None:
         publish.apply_async((channel_id,), countdown=PUBLISH_DELAY)
 
 
-@celery.task(name="workers.tasks.publish", time_limit=HARD_TIME_LIMIT)
+@celery.task(name="workers.tasks.publish", time_limit=HARD_TIME_LIMIT, max_retries=MAX_RETRIES,
+             autoretry_for=CACHE_DOWN, retry_backoff=True)
 def publish(channel_id: str) -> dict | None:
     _redis().delete(f"channel:publish-pending:{channel_id}")
     report = jobs.publish(backend(), channel_id)
