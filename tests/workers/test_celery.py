@@ -119,3 +119,27 @@ def test_two_workers_never_refresh_one_source_at_once(web, start_worker, upstrea
     backend = web.application.extensions["backend"]
     with backend.Session() as session:
         assert session.scalar(select(func.count()).select_from(Run).where(Run.status == "error")) == 0
+
+
+def test_beat_ticks_and_due_sources_are_refreshed_without_asking(web, start_worker, upstream,
+                                                                 worker_env, tmp_path):
+    import subprocess
+    import sys
+
+    from tests.workers.conftest import REPO
+
+    upstream.expect_request("/clips.xml").respond_with_data(mrss(1), content_type="application/rss+xml")
+    source_id = add_source(web, upstream.url_for("/clips.xml"))
+    start_worker()
+    beat = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "workers.celery_app", "beat", "--loglevel=INFO",
+         f"--schedule={tmp_path / 'beat-schedule'}"],
+        cwd=REPO, env={**worker_env, "CHANNEL_TICK_SECONDS": "1"},
+        stdout=(tmp_path / "beat.log").open("wb"), stderr=subprocess.STDOUT)
+    try:
+        wait_for(lambda: any(r["status"] == "ok" for r in runs(web, source_id)), timeout=45,
+                 what="beat's tick to dispatch the due source")
+        wait_for(lambda: roku_titles(web) == {"clip 0"}, what="the published feed")
+    finally:
+        beat.terminate()
+        beat.wait(10)
