@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from channel.fastpath import FeedFastPath
 from feeds.backend import Backend
 from feeds.logs import configure_logging
 from feeds.settings import Settings
@@ -24,6 +25,7 @@ def create_app(settings: Settings | None = None, *, run_tasks: bool = False) -> 
     for module in (public, api, admin, health, metrics, tools, preview, docs):
         app.register_blueprint(module.bp)
     register(app)
+    app.wsgi_app = FeedFastPath(app.wsgi_app, app.extensions["backend"].snapshots)
     if not settings.embedded:
         from workers.celery_app import celery, configure
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
+from channel.serving import FEED_NAMES
 from feeds.metrics import FEED_REQUESTS, render
 
 bp = Blueprint("metrics", __name__)
-FORMATS = {"roku.json", "mrss.xml", "search.json"}
 
 
 @bp.get("/metrics")
@@ -19,6 +19,6 @@ def metrics():
 def count_feed_requests(response: Response) -> Response:
     if request.path.startswith("/feeds/"):
         fmt = request.path.rsplit("/", 1)[-1]
-        fmt = fmt if fmt in FORMATS else "other"
+        fmt = fmt if fmt in FEED_NAMES else "other"
         FEED_REQUESTS.labels(format=fmt, status=str(response.status_code)).inc()
     return response
