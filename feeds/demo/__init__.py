@@ -12,6 +12,7 @@ from pathlib import Path
 
 import requests
 from requests.adapters import BaseAdapter
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from feeds.tables import Channel, Source
@@ -70,7 +71,9 @@ def mount(session: requests.Session) -> requests.Session:
 
 
 def load_demo(session: Session) -> bool:
-    """Create the demo channel and its sources unless they exist. True when created."""
+    """Create the demo channel and its sources unless they exist. True when created.
+    Several processes starting at once (gunicorn workers) may race here: the
+    loser's insert fails on the primary key and it leaves the winner's rows."""
     if session.get(Channel, CHANNEL_ID) is not None:
         return False
     session.add(Channel(id=CHANNEL_ID, title="Demo News", provider_name="Demo News",
@@ -78,5 +81,9 @@ def load_demo(session: Session) -> bool:
                         default_thumbnail=DEMO_BASE + "images/channel.jpg"))
     for spec in DEMO_SOURCES:
         session.add(Source(channel_id=CHANNEL_ID, **spec))
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return False
     return True
