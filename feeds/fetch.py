@@ -26,7 +26,7 @@ from requests.cookies import RequestsCookieJar
 from feeds.errors import FetchError
 from feeds.netguard import AddressRefused, GuardedAdapter
 
-USER_AGENT = "ChannelFeedBot/1.0 (+https://github.com/)"
+USER_AGENT = "ChannelFeeds/0.1 (channel feed backend; feed fetcher)"
 MAX_REDIRECTS = 5
 SCHEMES = ("http", "https")
 
