@@ -122,7 +122,7 @@ def test_ok_returns_body_type_and_validators(server):
     assert got.headers["etag"] == '"v1"'
     request, _ = server.log[0]
     assert request.headers["User-Agent"] == USER_AGENT
-    assert USER_AGENT.startswith("ChannelFeedBot/1.0 (+https://")
+    assert USER_AGENT.startswith("ChannelFeeds/")
 
 
 def test_conditional_get_sends_validators_and_keeps_them_on_304(server):
