@@ -59,11 +59,7 @@ def create_source(session: Session, values: dict) -> Source:
         raise Invalid({"channel": f"no channel {channel_id!r}"})
     source = Source(channel_id=channel_id, next_due=utcnow(), **values)
     session.add(source)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise Invalid({"url": "is already a source of this channel"}) from None
+    _commit_source(session)
     return source
 
 
@@ -82,12 +78,16 @@ def update_source(session: Session, source: Source, values: dict, now: datetime 
         source.next_due = min(source.next_due, now + timedelta(seconds=source.every))
     if values.get("enabled") is True:
         source.failures, source.disabled_reason, source.next_due = 0, "", now
+    _commit_source(session)
+    return source
+
+
+def _commit_source(session: Session) -> None:
     try:
         session.commit()
     except IntegrityError:
         session.rollback()
         raise Invalid({"url": "is already a source of this channel"}) from None
-    return source
 
 
 def recent_runs(session: Session, source_id: int, limit: int, before: int | None = None) -> list[Run]:
