@@ -26,10 +26,6 @@ def create_app(settings: Settings | None = None, *, run_tasks: bool = False) -> 
         app.register_blueprint(module.bp)
     register(app)
     app.wsgi_app = FeedFastPath(app.wsgi_app, app.extensions["backend"].snapshots)
-    if not settings.embedded:
-        from workers.celery_app import celery, configure
-
-        configure(celery, settings)
     if run_tasks:
         from workers.embedded import start
 

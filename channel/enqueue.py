@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 
+from kombu import Connection
+
 from feeds.backend import Backend
 
 
@@ -16,4 +18,5 @@ def enqueue_refresh(backend: Backend, source_id: int, run_id: int) -> None:
         return
     from workers.tasks import refresh
 
-    refresh.delay(source_id, run_id)
+    with Connection(backend.settings.redis_url) as connection:
+        refresh.apply_async((source_id, run_id), connection=connection, retry=True)

@@ -16,7 +16,7 @@ from feeds.settings import Settings
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
 ADMIN_TOKEN = "test-admin-token"
 
 
@@ -73,12 +73,26 @@ def backend(sqlite_url):
     current.close()
 
 
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """A redis-server of this test run's own (real Redis, on a free port), so that
+    runs on one machine never share or flush each other's keys. Set
+    ``TEST_REDIS_URL`` to use another server instead."""
+    if TEST_REDIS_URL:
+        yield TEST_REDIS_URL
+        return
+    server = PrivateRedis(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server.url
+    server.stop()
+
+
 @pytest.fixture
-def redis_url():
-    """A Redis database number of the tests' own, emptied before and after."""
-    client = redis.Redis.from_url(TEST_REDIS_URL)
+def redis_url(redis_server):
+    """The test's Redis, emptied before and after."""
+    client = redis.Redis.from_url(redis_server)
     client.flushdb()
-    yield TEST_REDIS_URL
+    yield redis_server
     client.flushdb()
     client.close()
 

@@ -20,8 +20,9 @@ VISIBILITY_TIMEOUT = int(os.environ.get("CHANNEL_VISIBILITY_TIMEOUT") or 3600)
 
 def make_celery(settings: Settings | None = None) -> Celery:
     configure_logging()
-    app = Celery("channel", include=["workers.tasks"])
-    configure(app, settings or Settings.from_env())
+    settings = settings or Settings.from_env()
+    app = Celery("channel", broker=settings.redis_url or "redis://127.0.0.1:6379/0",
+                 include=["workers.tasks"])
     app.conf.update(
         task_acks_late=True,
         task_reject_on_worker_lost=True,
@@ -37,16 +38,14 @@ def make_celery(settings: Settings | None = None) -> Celery:
             "unacked_restore_throttle": 1,
         },
         task_default_queue="channel",
+        # The default exchange routes by queue name alone: a message sent just after
+        # a broker restart lands in its queue even before a worker re-declares it.
+        task_default_exchange="",
+        task_default_routing_key="channel",
         worker_hijack_root_logger=False,
         beat_schedule={"tick": {"task": "workers.tasks.tick", "schedule": TICK_SECONDS}},
     )
     return app
-
-
-def configure(app: Celery, settings: Settings) -> None:
-    """Point ``app`` at the broker of ``settings`` (the web app calls this too, so
-    that what it enqueues goes to the broker it was configured with)."""
-    app.conf.broker_url = settings.redis_url or "redis://127.0.0.1:6379/0"
 
 
 celery = make_celery()

@@ -2,6 +2,7 @@
 worker killed, raced and restarted."""
 from __future__ import annotations
 
+import re
 import threading
 import time
 
@@ -143,3 +144,18 @@ def test_beat_ticks_and_due_sources_are_refreshed_without_asking(web, start_work
     finally:
         beat.terminate()
         beat.wait(10)
+
+
+def test_publishes_asked_for_close_together_are_folded_into_one(web, start_worker, upstream):
+    for name in ("a", "b", "c"):
+        upstream.expect_request(f"/{name}.xml").respond_with_data(
+            mrss(2, prefix=name), content_type="application/rss+xml")
+    ids = [add_source(web, upstream.url_for(f"/{name}.xml")) for name in ("a", "b", "c")]
+    worker = start_worker()
+    for source_id in ids:
+        assert web.post(f"/admin/api/sources/{source_id}/refresh", headers=AUTH).status_code == 202
+    wait_for(lambda: len(roku_titles(web)) == 6, what="all six clips published")
+    time.sleep(3)
+    log = worker.log.read_text()
+    assert len(re.findall(r"Task workers\.tasks\.refresh\[\S+\] received", log)) == 3
+    assert len(re.findall(r"Task workers\.tasks\.publish\[\S+\] received", log)) == 1, log
