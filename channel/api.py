@@ -11,6 +11,7 @@ from feeds.companion import channel_document, item_document, item_summary
 from feeds.tables import Channel, Item
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+MAX_CONTENT_ID = 255
 
 
 def _channel_or_404(session, channel_id: str) -> Channel:
@@ -34,7 +35,7 @@ def home(channel: str):
 
 def _limit() -> int:
     raw = request.args.get("limit", "20")
-    if not raw.isdigit() or not 1 <= int(raw) <= catalog.MAX_LIMIT:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= catalog.MAX_LIMIT:
         abort(400, f"limit must be a whole number from 1 to {catalog.MAX_LIMIT}")
     return int(raw)
 
@@ -61,3 +62,24 @@ def item(item_id: str):
         if found is None:
             abort(404, f"no item {item_id!r}")
         return jsonify(item_document(found, catalog.related_items(session, found)))
+
+
+@bp.get("/channels/<channel>/deeplink")
+def deeplink(channel: str):
+    """What a deep link (``contentId`` + ``mediaType``) plays; a 404 sends the
+    channel app to its home screen."""
+    content_id = request.args.get("contentId", "")
+    media_type = request.args.get("mediaType", "")
+    if not content_id or len(content_id) > MAX_CONTENT_ID:
+        abort(400, f"contentId is required, at most {MAX_CONTENT_ID} characters")
+    if media_type not in catalog.MEDIA_TYPES:
+        abort(400, "mediaType must be one of " + ", ".join(catalog.MEDIA_TYPES))
+    with backend().Session() as session:
+        found = catalog.find_playable(session, _channel_or_404(session, channel), content_id)
+    if found is None:
+        abort(404, f"no playable item {content_id!r} in channel {channel!r}")
+    kind, roku_object = found
+    if kind != media_type:
+        abort(404, f"{content_id!r} is a {kind}, not a {media_type}")
+    return jsonify({"id": content_id, "mediaType": kind, "title": roku_object["title"],
+                    "item": roku_object})

@@ -25,6 +25,16 @@ def roku(channel: str):
     return serve_snapshot(channel, "roku.json")
 
 
+@bp.get("/feeds/<channel>/mrss.xml")
+def mrss(channel: str):
+    return serve_snapshot(channel, "mrss.xml")
+
+
+@bp.get("/feeds/<channel>/search.json")
+def search(channel: str):
+    return serve_snapshot(channel, "search.json")
+
+
 @bp.get("/demo-site/<path:path>")
 def demo_site(path: str):
     """The bundled demo publisher's files, so a browser can show the demo's images."""

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import base64
-import json
 import binascii
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,9 +11,12 @@ import orjson
 from sqlalchemy import String, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
-from feeds.tables import Item
+from feeds.roku import RokuBuilder, Shape, series_id, source_shapes
+from feeds.tables import Channel, Item, Source
 
 MAX_LIMIT = 100
+MAX_WORDS = 8
+MEDIA_TYPES = ("movie", "episode", "season", "series", "shortFormVideo", "tvSpecial")
 
 
 class BadCursor(ValueError):
@@ -34,9 +37,12 @@ def encode_cursor(item: Item) -> str:
 def decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         published, item_id = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return datetime.fromisoformat(published), str(item_id)
+        moment = datetime.fromisoformat(published)
     except (binascii.Error, ValueError, TypeError) as exc:
         raise BadCursor("cursor is not valid") from exc
+    if moment.tzinfo is None:
+        raise BadCursor("cursor is not valid")
+    return moment, str(item_id)
 
 
 def list_items(session: Session, channel_id: str, *, category: str = "", query: str = "",
@@ -60,10 +66,26 @@ def list_items(session: Session, channel_id: str, *, category: str = "", query: 
 
 
 def _matches(query: str):
-    words = query.lower().split()[:8]
-    fields = (Item.title, Item.summary, cast(Item.body, String))
-    return and_(*(or_(*(func.lower(field).contains(word, autoescape=True) for field in fields))
-                  for word in words))
+    """Every word in the title, the summary or the body, ignoring case.
+
+    The body is a JSON list, stored with non-ASCII characters escaped, so a word is
+    also looked for in that form. SQLite's lower() folds only ASCII, so a word is
+    also tried capitalised and upper-case."""
+    return and_(*(_word_matches(word) for word in query.split()[:MAX_WORDS]))
+
+
+def _word_matches(word: str):
+    forms = {word.lower(), word.capitalize(), word.upper()}
+    texts = {_ascii_lower(form) for form in forms}
+    in_body = {_ascii_lower(json.dumps(form)[1:-1]) for form in forms}
+    body = func.lower(cast(Item.body, String))
+    return or_(*(func.lower(field).contains(text, autoescape=True)
+                 for field in (Item.title, Item.summary) for text in texts),
+               *(body.contains(text, autoescape=True) for text in in_body))
+
+
+def _ascii_lower(text: str) -> str:
+    return "".join(c.lower() if c.isascii() else c for c in text)
 
 
 def related_items(session: Session, item: Item, limit: int = 5) -> list[Item]:
@@ -72,3 +94,29 @@ def related_items(session: Session, item: Item, limit: int = 5) -> list[Item]:
         return []
     page = list_items(session, item.channel_id, category=item.categories[-1], limit=limit + 1)
     return [other for other in page.items if other.id != item.id][:limit]
+
+
+def source_shapes_of(session: Session, channel_id: str) -> dict[int | None, Shape]:
+    return source_shapes(list(session.scalars(select(Source).where(Source.channel_id == channel_id))))
+
+
+def find_playable(session: Session, channel: Channel, content_id: str) -> tuple[str, dict] | None:
+    """(Roku mediaType, Roku object) of the item or series a deep link names, built
+    as the Roku feed builds it (an episode within its series, for its number)."""
+    shapes = source_shapes_of(session, channel.id)
+    item = session.get(Item, content_id)
+    if item is not None and item.channel_id == channel.id:
+        shape = shapes.get(item.source_id)
+        items = [item] if shape is None or not shape.series else _series_items(session, shapes, shape.series)
+    else:
+        names = {series_id(channel.id, s.series): s.series for s in shapes.values() if s.series}
+        if content_id not in names:
+            return None
+        items = _series_items(session, shapes, names[content_id])
+    build = RokuBuilder(channel, shapes).build(items, budget=None)
+    return build.find(content_id)
+
+
+def _series_items(session: Session, shapes: dict[int | None, Shape], name: str) -> list[Item]:
+    sources = [source_id for source_id, shape in shapes.items() if shape.series == name]
+    return list(session.scalars(select(Item).where(Item.source_id.in_(sources))))

@@ -5,6 +5,7 @@ from feeds.roku import quality, video_type
 from feeds.tables import Channel, Item
 
 HOME_ROW_LENGTH = 20
+LATEST = "Latest"
 
 
 def item_summary(item: Item) -> dict:
@@ -55,12 +56,14 @@ def home_document(channel: Channel, items: list[Item]) -> dict:
     items = sorted(items, key=lambda item: item.published, reverse=True)
     live = [item_summary(item) for item in items if item.kind == "live"]
     content = [item for item in items if item.kind != "live"]
-    rows: dict[str, list[dict]] = {"Latest": [item_summary(item) for item in content]}
+    sections: dict[str, list[Item]] = {}
     for item in content:
-        if item.categories:
-            rows.setdefault(item.categories[0], []).append(item_summary(item))
+        if item.categories and len(sections.setdefault(item.categories[0], [])) < HOME_ROW_LENGTH:
+            sections[item.categories[0]].append(item)
+    rows = [(LATEST, content[:HOME_ROW_LENGTH]), *sections.items()]
     return {
         "channel": channel_document(channel),
         "live": live,
-        "rows": [{"name": name, "items": row[:HOME_ROW_LENGTH]} for name, row in rows.items() if row],
+        "rows": [{"name": name, "items": [item_summary(item) for item in row]}
+                 for name, row in rows if row],
     }

@@ -1,7 +1,8 @@
 """Publishing: build every format of a channel once, validate, and swap it in.
 
-A build that fails validation is not published; the snapshot already published
-stays as it was."""
+A build that fails validation is not published; the snapshots already published
+stay as they were. A format whose bytes did not change is left in place, so its
+ETag and Last-Modified stay too."""
 from __future__ import annotations
 
 import time
@@ -12,14 +13,18 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from feeds.budget import DEFAULT_BUDGET
 from feeds.companion import home_document
 from feeds.db import utcnow
-from feeds.roku import build_roku_feed
+from feeds.mrss_feed import build_mrss, check_mrss
+from feeds.roku import RokuBuild, build_roku_feed, source_shapes
+from feeds.search_feed import build_search_feed
 from feeds.snapshots import Snapshot
-from feeds.tables import Channel, Item
-from feeds.validate import validate_feed
+from feeds.tables import Channel, Item, Source
+from feeds.validate import Problem, validate_feed, validate_search_feed
 
 JSON = "application/json"
+RSS = "application/rss+xml; charset=utf-8"
 REPORT = "publish-report.json"
 
 
@@ -32,11 +37,23 @@ class PublishReport:
     channel: str
     published_at: str
     items: int
+    carried: dict[str, int] = field(default_factory=dict)
     sizes: dict[str, int] = field(default_factory=dict)
     left_out: list[dict] = field(default_factory=list)
+    text_only: int = 0
+    unchanged: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+@dataclass
+class Documents:
+    """Every format of one channel, as bytes with their content types."""
+
+    bodies: dict[str, tuple[bytes, str]]
+    roku: RokuBuild
+    search_assets: int
 
 
 def channel_items(session: Session, channel_id: str) -> list[Item]:
@@ -44,8 +61,37 @@ def channel_items(session: Session, channel_id: str) -> list[Item]:
         select(Item).where(Item.channel_id == channel_id).order_by(Item.published.desc())))
 
 
-def publish_channel(session: Session, snapshots, channel_id: str,
-                    now: datetime | None = None) -> PublishReport:
+def channel_sources(session: Session, channel_id: str) -> list[Source]:
+    return list(session.scalars(select(Source).where(Source.channel_id == channel_id)))
+
+
+def build_documents(channel: Channel, items: list[Item], sources: list[Source], now: datetime,
+                    budget: int = DEFAULT_BUDGET) -> Documents:
+    """Build and check every format; raises ``PublishError`` when one is invalid."""
+    roku = build_roku_feed(channel, items, now, source_shapes(sources), budget)
+    _refuse("roku feed", validate_feed(roku.doc))
+    search = build_search_feed(channel, roku)
+    _refuse("search feed", validate_search_feed(search))
+    mrss = build_mrss(channel, roku)
+    if problems := check_mrss(mrss):
+        raise PublishError(f"mrss feed invalid: {problems[0]}")
+    return Documents({
+        "roku.json": (roku.to_bytes(), JSON),
+        "search.json": (orjson.dumps(search), JSON),
+        "mrss.xml": (mrss, RSS),
+        "home.json": (orjson.dumps(home_document(channel, items)), JSON),
+    }, roku, len(search["assets"]))
+
+
+def _refuse(name: str, problems: list[Problem]) -> None:
+    if problems:
+        first = problems[0]
+        raise PublishError(f"{name} invalid ({len(problems)} problems), first at "
+                           f"{first.path or '/'}: {first.message}")
+
+
+def publish_channel(session: Session, snapshots, channel_id: str, now: datetime | None = None,
+                    budget: int = DEFAULT_BUDGET) -> PublishReport:
     """Build, validate and publish ``channel_id``. Raises ``LookupError`` for an
     unknown channel and ``PublishError`` when the build is invalid."""
     now = now or utcnow()
@@ -53,24 +99,28 @@ def publish_channel(session: Session, snapshots, channel_id: str,
     if channel is None:
         raise LookupError(f"no channel {channel_id!r}")
     items = channel_items(session, channel_id)
-    roku = build_roku_feed(channel, items, now)
-    problems = validate_feed(roku.doc)
-    if problems:
-        first = problems[0]
-        raise PublishError(f"roku feed invalid ({len(problems)} problems), first at "
-                           f"{first.path or '/'}: {first.message}")
+    documents = build_documents(channel, items, channel_sources(session, channel_id), now, budget)
+    report = new_report(channel_id, now, items, documents)
     stamp = time.time()
-    documents = {
-        "roku.json": (orjson.dumps(roku.doc), JSON),
-        "home.json": (orjson.dumps(home_document(channel, items)), JSON),
-    }
-    report = PublishReport(channel=channel_id, published_at=now.isoformat(), items=len(items),
-                           left_out=[{"id": i, "reason": r} for i, r in roku.left_out])
-    for name, (body, content_type) in documents.items():
-        snapshots.put(channel_id, name, Snapshot.of(body, content_type, stamp))
+    for name, (body, content_type) in documents.bodies.items():
+        snapshot = Snapshot.of(body, content_type, stamp)
+        current = snapshots.get(channel_id, name)
+        if current is not None and current.etag == snapshot.etag:
+            report.unchanged.append(name)
+        else:
+            snapshots.put(channel_id, name, snapshot)
         report.sizes[name] = len(body)
     snapshots.put(channel_id, REPORT, Snapshot.of(orjson.dumps(report.to_dict()), JSON, stamp))
     return report
+
+
+def new_report(channel_id: str, now: datetime, items: list[Item], documents: Documents) -> PublishReport:
+    roku = documents.roku
+    carried = {"roku.json": len(roku.carried), "search.json": documents.search_assets,
+               "mrss.xml": sum(p.kind != "liveFeeds" for p in roku.carried)}
+    return PublishReport(channel=channel_id, published_at=now.isoformat(), items=len(items),
+                         carried=carried, text_only=roku.text_only,
+                         left_out=[{"id": i, "reason": r} for i, r in roku.left_out])
 
 
 def get_or_publish(Session, snapshots, channel_id: str, name: str,

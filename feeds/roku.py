@@ -1,143 +1,481 @@
-"""The Roku JSON feed (Direct Publisher shape, see ROKU_FEED.md) of one channel."""
+"""The Roku JSON feed (Direct Publisher shape, see ROKU_FEED.md) of one channel.
+
+Every item with a video becomes a short-form video, a movie, a TV special or an
+episode of a series, as its source declares; live sources become live feeds.
+Text-only articles stay out. An item that cannot be made valid is left out with
+the reason, and so are the oldest items when the feed would pass its size budget.
+"""
 from __future__ import annotations
 
+import contextlib
+import gc
+import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
+from functools import cache
+from typing import Iterator
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
-from feeds.tables import Channel, Item
+import orjson
+
+from feeds.budget import DEFAULT_BUDGET, Budget, Cost, over_budget_reason
+from feeds.ids import item_id
+from feeds.tables import Channel, Item, Source
 from feeds.text import shorten
 
 SHORT_LIMIT = 200
 LONG_LIMIT = 500
+TAG_LIMIT = 20
+MAX_TAGS = 10
 PLAYLIST_LENGTH = 50
+MAX_SECTIONS = 30
 PLAYLIST_NAME_LIMIT = 20
 LATEST = "Latest"
+GENRES = ["news"]
+UNKNOWN_QUALITY = "HD"  # most web news video is 720p or better; Roku needs some value
 VIDEO_TYPES = {
     "application/x-mpegurl": "HLS", "application/vnd.apple.mpegurl": "HLS",
+    "audio/mpegurl": "HLS", "audio/x-mpegurl": "HLS",
     "application/dash+xml": "DASH", "application/vnd.ms-sstr+xml": "SMOOTH",
     "video/mp4": "MP4", "video/quicktime": "MOV", "video/x-m4v": "M4V",
 }
-EXTENSION_TYPES = {".m3u8": "HLS", ".mpd": "DASH", ".ism": "SMOOTH", ".mp4": "MP4",
-                   ".mov": "MOV", ".m4v": "M4V"}
+EXTENSION_TYPES = {".m3u8": "HLS", ".mpd": "DASH", ".ism": "SMOOTH", ".isml": "SMOOTH",
+                   ".mp4": "MP4", ".mov": "MOV", ".m4v": "M4V"}
 ADAPTIVE = {"HLS", "DASH", "SMOOTH"}
+LISTS = {"shortFormVideos": "shortFormVideo", "movies": "movie", "tvSpecials": "tvSpecial",
+         "series": "series", "liveFeeds": "liveFeed"}
+LANGUAGE = re.compile(r"[a-z]{2,3}(-([A-Za-z]{2}|[0-9]{3}))?")
+_URL = re.compile(r"https?://[^\s\x00-\x1f\x7f]+")
+
+
+def video_type(mime: str, url: str) -> str | None:
+    """Roku's videoType from the MIME type, else from the URL's extension."""
+    if kind := _mime_kind(mime or ""):
+        return kind
+    path = urlparse(url).path.lower().removesuffix("/manifest")
+    return next((t for ext, t in EXTENSION_TYPES.items() if path.endswith(ext)), None)
+
+
+@cache
+def _mime_kind(mime: str) -> str | None:
+    return VIDEO_TYPES.get(mime.split(";")[0].strip().lower())
+
+
+def quality(height: int | None, width: int | None = None) -> str:
+    """SD, HD (720p), FHD (1080p) or UHD (4K); a wide frame counts by its width."""
+    return quality_of(lines(height, width))
+
+
+def quality_of(picture_lines: int) -> str:
+    if not picture_lines:
+        return UNKNOWN_QUALITY
+    if picture_lines >= 2160:
+        return "UHD"
+    return "FHD" if picture_lines >= 1080 else "HD" if picture_lines >= 720 else "SD"
+
+
+def lines(height: int | None, width: int | None = None) -> int:
+    return max(int(height or 0), int(width or 0) * 9 // 16)
+
+
+def is_url(value: str | None) -> bool:
+    return bool(value) and _URL.fullmatch(value) is not None
+
+
+def roku_language(language: str | None) -> str:
+    code = (language or "").strip().replace("_", "-")
+    head, _, region = code.partition("-")
+    code = head.lower() + (f"-{region}" if region else "")
+    return code if LANGUAGE.fullmatch(code) else "en"
+
+
+def series_id(channel_id: str, name: str) -> str:
+    return "s" + item_id(channel_id, "series:" + name)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """How a source's videos appear on Roku, from its ``options``:
+    ``{"roku_type": "movies"}``, ``{"roku_type": "tvSpecials"}`` or
+    ``{"roku_type": "series", "series": "Weekly Review", "seasons": true}``
+    (seasons by year of release). Anything else: short-form videos."""
+
+    roku_type: str = "shortFormVideos"
+    series: str = ""
+    seasons: bool = False
+    description: str = ""
+    thumbnail: str = ""
+
+    @classmethod
+    def of(cls, source: Source) -> "Shape":
+        options = source.options if isinstance(source.options, dict) else {}
+        kind = options.get("roku_type")
+        if kind not in ("movies", "tvSpecials", "series"):
+            return cls()
+        name = " ".join(str(options.get("series") or source.title or "Series").split())
+        return cls(roku_type=kind, series=name if kind == "series" else "",
+                   seasons=kind == "series" and bool(options.get("seasons")),
+                   description=source.description or "", thumbnail=source.thumbnail or "")
+
+
+SHORT_FORM = Shape()
+
+
+@dataclass
+class Playable:
+    """One item made valid for Roku: ``fields`` is its Roku object, ``kind`` the
+    feed list it belongs to (episodes: ``series``)."""
+
+    item: Item
+    kind: str
+    fields: dict
+    series: str = ""
+    season: int | None = None
+
+    @property
+    def id(self) -> str:
+        return self.fields["id"]
+
+    @property
+    def media_type(self) -> str:
+        return "episode" if self.series else LISTS[self.kind]
 
 
 @dataclass
 class RokuBuild:
     doc: dict
+    playables: list[Playable]
+    carried: list[Playable]
+    series: dict[str, dict]
     left_out: list[tuple[str, str]] = field(default_factory=list)
+    text_only: int = 0
+    body: bytes | None = None
+
+    def to_bytes(self) -> bytes:
+        if self.body is None:
+            self.body = orjson.dumps(self.doc)
+        return self.body
+
+    def find(self, content_id: str) -> tuple[str, dict] | None:
+        """(mediaType, Roku object) of the item or series with this id, if carried."""
+        for series in self.doc.get("series", []):
+            if series["id"] == content_id:
+                return "series", series
+        for playable in self.carried:
+            if playable.id == content_id:
+                return playable.media_type, playable.fields
+        return None
 
 
-def video_type(mime: str, url: str) -> str | None:
-    if kind := VIDEO_TYPES.get((mime or "").lower()):
-        return kind
-    path = urlparse(url).path.lower()
-    return next((t for ext, t in EXTENSION_TYPES.items() if path.endswith(ext)), None)
+def lead(parts: list[str], limit: int) -> str:
+    """Enough of ``parts`` (whitespace collapsed) to cut at ``limit``: the whole text
+    when it is shorter, without collapsing a long body just to keep its start."""
+    out: list[str] = []
+    size = 0
+    for part in parts:
+        words = _collapse(part, limit - size + 1)
+        if words:
+            out.append(words)
+            size += len(words) + 1
+        if size > limit + 1:
+            break
+    return " ".join(out)
 
 
-def quality(height: int | None) -> str:
-    if not height:
-        return "HD"
-    return "UHD" if height >= 2160 else "FHD" if height >= 1080 else "HD" if height >= 720 else "SD"
+def _collapse(text: str, want: int) -> str:
+    window = max(want * 2, 64)
+    while True:
+        words = " ".join(text[:window].split())
+        if len(words) > want or window >= len(text):
+            return words
+        window *= 4
 
 
-def roku_videos(videos: list[dict]) -> list[dict]:
-    """Each playable rendition as a Roku video; adaptive streams report their best quality."""
-    out = []
-    for video in videos:
-        kind = video_type(video.get("type", ""), video["url"])
-        if kind is None:
-            continue
-        entry = {"url": video["url"], "quality": quality(video.get("height")), "videoType": kind}
-        if kind not in ADAPTIVE:
-            if not video.get("bitrate"):
-                continue
-            entry["bitrate"] = int(video["bitrate"])
-        out.append(entry)
-    return out
+def _cut(collapsed: str, limit: int) -> str:
+    return collapsed if len(collapsed) <= limit else shorten(collapsed, limit)
 
 
 def descriptions(item: Item) -> dict:
-    text = item.summary or " ".join(item.body) or item.title
-    short = shorten(text, SHORT_LIMIT)
+    """shortDescription from the summary (else the body, else the title) and a
+    longDescription from the body (else the summary) when it says more."""
+    summary = lead([item.summary or ""], LONG_LIMIT)
+    body = lead(item.body or [], LONG_LIMIT)
+    short = _cut(summary or body or lead([item.title or ""], SHORT_LIMIT), SHORT_LIMIT)
     out = {"shortDescription": short}
-    long_text = " ".join(item.body) or item.summary
-    long = shorten(long_text, LONG_LIMIT)
+    long = _cut(body or summary, LONG_LIMIT)
     if long and long != short:
         out["longDescription"] = long
     return out
 
 
 class RokuBuilder:
-    def __init__(self, channel: Channel, now: datetime):
+    def __init__(self, channel: Channel, shapes: dict[int | None, Shape] | None = None,
+                 now: datetime | None = None):
         self.channel = channel
-        self.now = now
-        self.zone = ZoneInfo(channel.timezone or "UTC")
-        self.left_out: list[tuple[str, str]] = []
+        self.shapes = shapes or {}
+        self.now = now or datetime.now(timezone.utc)
+        self.zone = _zone(channel.timezone)
+        self.default_thumbnail = channel.default_thumbnail if is_url(channel.default_thumbnail) else ""
 
-    def build(self, items: list[Item]) -> RokuBuild:
-        items = sorted(items, key=lambda item: item.published, reverse=True)
-        short_form = [v for item in items if item.kind != "live" and (v := self.short_form(item))]
-        live = [v for item in items if item.kind == "live" and (v := self.live_feed(item))]
-        doc = {"providerName": self.channel.provider_name or self.channel.title,
-               "lastUpdated": self.now.isoformat(timespec="seconds"),
-               "language": self.channel.language or "en"}
-        if short_form:
-            doc["shortFormVideos"] = short_form
-        if live:
-            doc["liveFeeds"] = live
-        playlists = self.playlists(items, {v["id"] for v in short_form})
+    def build(self, items: list[Item], budget: int | None = DEFAULT_BUDGET) -> RokuBuild:
+        with _collector_paused():
+            return self._build(items, budget)
+
+    def _build(self, items: list[Item], budget: int | None) -> RokuBuild:
+        self.left_out: list[tuple[str, str]] = []
+        self.text_only = 0
+        self.series_shapes: dict[str, Shape] = {}
+        ordered = sorted(items, key=lambda item: (item.published, item.id), reverse=True)
+        playables = [p for item in ordered if (p := self.playable(item))]
+        number_episodes(playables)
+        series = {ident: self.series_shell(ident, playables) for ident in self.series_shapes}
+        head = self.head([p.item for p in playables])
+        if budget is None:
+            return RokuBuild(self.assemble(head, playables, series), playables, playables,
+                             series, self.left_out, self.text_only)
+        return self.within(budget, head, playables, series)
+
+    def head(self, items: list[Item]) -> dict:
+        """The root fields. lastUpdated is the newest content time, so an unchanged
+        channel publishes the same bytes (and the same ETag) again."""
+        times = [t for item in items for t in (item.published, item.updated) if t is not None]
+        newest = max(times, default=self.now)
+        return {"providerName": self.channel.provider_name or self.channel.title or self.channel.id,
+                "lastUpdated": _timestamp(newest),
+                "language": roku_language(self.channel.language)}
+
+    def within(self, budget: int, head: dict, playables: list[Playable],
+               series: dict[str, dict]) -> RokuBuild:
+        sizer = Budget(budget)
+        base = self.assemble(head, [], series, every_list=True,
+                             sections=self.sections(playables))
+        fixed = len(orjson.dumps(base))
+        costs = [self.cost(p, series) for p in playables]
+        while True:
+            kept = sizer.fit(fixed, costs)
+            carried = [p for p, keep in zip(playables, kept) if keep]
+            doc = self.assemble(head, carried, series)
+            body = orjson.dumps(doc)
+            if sizer.holds(len(body)) or not carried:
+                break
+            sizer.shrink(len(body))
+        reason = over_budget_reason(budget)
+        left_out = self.left_out + [(p.id, reason) for p, keep in zip(playables, kept) if not keep]
+        return RokuBuild(doc, playables, carried, series, left_out, self.text_only, body)
+
+    def cost(self, playable: Playable, series: dict[str, dict]) -> Cost:
+        """An item's own size, its places in two playlists, and for an episode its
+        series without episodes, paid by the first episode carried."""
+        size = len(orjson.dumps(playable.fields)) + 1
+        if playable.series:
+            shell = series[playable.series]
+            return Cost(size, playable.series, len(orjson.dumps(shell)) + 2 * (len(shell["id"]) + 3) + 48)
+        if playable.kind == "liveFeeds":
+            return Cost(size)
+        return Cost(size + 2 * (len(playable.id) + 3))
+
+    def playable(self, item: Item) -> Playable | None:
+        if item.kind == "live":
+            return self.live_feed(item)
+        if not item.videos:
+            self.text_only += 1
+            return None
+        shape = self.shapes.get(item.source_id, SHORT_FORM)
+        fields = self.vod_fields(item, shape)
+        if fields is None:
+            return None
+        if shape.roku_type != "series":
+            return Playable(item, shape.roku_type, fields)
+        ident = series_id(self.channel.id, shape.series)
+        self.series_shapes.setdefault(ident, shape)
+        season = self.local(item).year if shape.seasons else None
+        return Playable(item, "series", fields, series=ident, season=season)
+
+    def vod_fields(self, item: Item, shape: Shape) -> dict | None:
+        videos, problem = roku_videos(item.videos)
+        duration = item.duration or max((v.get("duration") or 0 for v in item.videos), default=0)
+        reason = self.common_problem(item) or problem or (None if duration >= 1 else "no duration")
+        if reason:
+            self.left_out.append((item.id, reason))
+            return None
+        fields = {**self.common(item),
+                  "releaseDate": self.local(item).date().isoformat(),
+                  "content": {"dateAdded": _timestamp(item.published), "videos": videos,
+                              "duration": int(duration)}}
+        if shape.roku_type in ("movies", "tvSpecials"):
+            fields["genres"] = GENRES
+        if shape.roku_type != "series" and (tags := roku_tags(item.tags)):
+            fields["tags"] = tags
+        return fields
+
+    def live_feed(self, item: Item) -> Playable | None:
+        videos, problem = roku_videos(item.videos)
+        reason = self.common_problem(item) or (problem and "no playable stream")
+        if reason:
+            self.left_out.append((item.id, reason))
+            return None
+        fields = {**self.common(item),
+                  "content": {"dateAdded": _timestamp(item.published), "videos": videos}}
+        return Playable(item, "liveFeeds", fields)
+
+    def common_problem(self, item: Item) -> str | None:
+        if not title_of(item):
+            return "no title"
+        if not self.thumbnail(item):
+            return "no thumbnail"
+        return None
+
+    def common(self, item: Item) -> dict:
+        return {"id": item.id, "title": title_of(item), "thumbnail": self.thumbnail(item),
+                **descriptions(item)}
+
+    def thumbnail(self, item: Item) -> str:
+        return item.image_url if is_url(item.image_url) else self.default_thumbnail
+
+    def local(self, item: Item) -> datetime:
+        return item.published.astimezone(self.zone)
+
+    def series_shell(self, ident: str, playables: list[Playable]) -> dict:
+        """A series without its episodes: named by its source, dated by its first episode."""
+        shape = self.series_shapes[ident]
+        episodes = [p for p in playables if p.series == ident]
+        text = " ".join(shape.description.split()) or f"Every episode of {shape.series}."
+        return {"id": ident, "title": shape.series, "genres": GENRES,
+                "thumbnail": shape.thumbnail if is_url(shape.thumbnail) else episodes[0].fields["thumbnail"],
+                "releaseDate": episodes[-1].fields["releaseDate"],
+                "shortDescription": shorten(text, SHORT_LIMIT)}
+
+    def sections(self, playables: list[Playable]) -> dict[str, list[str]]:
+        """Playlist name -> ids, newest first: "Latest", then one per section in the
+        order of their newest item. Episodes are listed as their series."""
+        rows: dict[str, list[str]] = {LATEST: []}
+        for playable in playables:
+            if playable.kind == "liveFeeds":
+                continue
+            ident = playable.series or playable.id
+            for name in (LATEST, section_name(playable.item)):
+                if name and (name in rows or len(rows) <= MAX_SECTIONS):
+                    row = rows.setdefault(name, [])
+                    if len(row) < PLAYLIST_LENGTH and ident not in row:
+                        row.append(ident)
+        return rows
+
+    def assemble(self, head: dict, carried: list[Playable], series: dict[str, dict],
+                 every_list: bool = False, sections: dict[str, list[str]] | None = None) -> dict:
+        """The document. With ``every_list``, every list that could appear is there,
+        empty, and the playlists have no ids: the fixed part of the feed's size."""
+        doc = dict(head)
+        lists: dict[str, list] = {name: [] for name in LISTS}
+        for playable in carried:
+            if not playable.series:
+                lists[playable.kind].append(playable.fields)
+        lists["series"] = [series_object(series[ident], carried)
+                           for ident in dict.fromkeys(p.series for p in carried if p.series)]
+        doc.update((name, rows) for name, rows in lists.items() if rows or every_list)
+        rows = sections if sections is not None else self.sections(carried)
+        playlists = [{"name": name, "itemIds": [] if every_list else ids}
+                     for name, ids in rows.items() if ids]
         if playlists:
             doc["playlists"] = playlists
             doc["categories"] = [{"name": p["name"], "playlistName": p["name"], "order": "manual"}
                                  for p in playlists]
-        return RokuBuild(doc, self.left_out)
-
-    def common(self, item: Item) -> dict:
-        return {"id": item.id, "title": item.title or "Untitled",
-                "thumbnail": item.image_url or self.channel.default_thumbnail,
-                **descriptions(item)}
-
-    def short_form(self, item: Item) -> dict | None:
-        if not item.videos:
-            return None
-        videos = roku_videos(item.videos)
-        reason = ("no playable video" if not videos else "no duration" if not item.duration
-                  else "no thumbnail" if not (item.image_url or self.channel.default_thumbnail)
-                  else None)
-        if reason:
-            self.left_out.append((item.id, reason))
-            return None
-        video = {**self.common(item),
-                 "releaseDate": item.published.astimezone(self.zone).date().isoformat(),
-                 "content": {"dateAdded": item.first_seen.isoformat(timespec="seconds"),
-                             "videos": videos, "duration": int(item.duration)}}
-        tags = [tag for tag in item.tags if len(tag) <= 20][:10]
-        if tags:
-            video["tags"] = tags
-        return video
-
-    def live_feed(self, item: Item) -> dict | None:
-        videos = roku_videos(item.videos)
-        if not videos:
-            self.left_out.append((item.id, "no playable stream"))
-            return None
-        return {**self.common(item),
-                "content": {"dateAdded": item.first_seen.isoformat(timespec="seconds"),
-                            "videos": videos}}
-
-    def playlists(self, items: list[Item], ids: set[str]) -> list[dict]:
-        rows: dict[str, list[str]] = {LATEST: []}
-        for item in items:
-            if item.id not in ids:
-                continue
-            rows[LATEST].append(item.id)
-            if item.categories:
-                rows.setdefault(item.categories[0][:PLAYLIST_NAME_LIMIT], []).append(item.id)
-        return [{"name": name, "itemIds": row[:PLAYLIST_LENGTH]} for name, row in rows.items() if row]
+        return doc
 
 
-def build_roku_feed(channel: Channel, items: list[Item], now: datetime) -> RokuBuild:
-    return RokuBuilder(channel, now).build(items)
+def series_object(shell: dict, carried: list[Playable]) -> dict:
+    episodes = sorted((p for p in carried if p.series == shell["id"]),
+                      key=lambda p: (p.season or 0, p.fields["episodeNumber"]))
+    if episodes[0].season is None:
+        return {**shell, "episodes": [p.fields for p in episodes]}
+    seasons: dict[int, list[dict]] = {}
+    for playable in episodes:
+        seasons.setdefault(playable.season, []).append(playable.fields)
+    return {**shell, "seasons": [{"seasonNumber": n, "episodes": e} for n, e in seasons.items()]}
+
+
+def number_episodes(playables: list[Playable]) -> None:
+    """Episodes numbered by publish order, oldest first, within a series (or season)."""
+    counters: dict[tuple[str, int | None], int] = {}
+    for playable in reversed(playables):
+        if playable.series:
+            key = (playable.series, playable.season)
+            counters[key] = counters.get(key, 0) + 1
+            playable.fields["episodeNumber"] = counters[key]
+
+
+def roku_videos(videos: list[dict]) -> tuple[list[dict], str | None]:
+    """Each playable rendition as a Roku video, or why there is none."""
+    best = max((lines(v.get("height"), v.get("width")) for v in videos), default=0)
+    out: list[dict] = []
+    problems: list[str] = []
+    for video in videos:
+        url = video.get("url") or ""
+        kind = video_type(video.get("type") or "", url)
+        if not is_url(url):
+            problems.append("not an http(s) URL")
+        elif kind is None:
+            problems.append("not a format Roku plays")
+        elif kind in ADAPTIVE:
+            out.append({"url": url, "quality": quality_of(best), "videoType": kind})
+        elif not video.get("bitrate") or int(video["bitrate"]) < 1:
+            problems.append(f"{kind} without bitrate")
+        else:
+            out.append({"url": url, "quality": quality(video.get("height"), video.get("width")),
+                        "videoType": kind, "bitrate": int(video["bitrate"])})
+    if out:
+        return out, None
+    return [], "no playable video" + (": " + ", ".join(dict.fromkeys(problems)) if problems else "")
+
+
+def roku_tags(tags: list[str]) -> list[str]:
+    clean = (" ".join(str(tag).split()) for tag in tags or [])
+    return [tag for tag in dict.fromkeys(clean) if 0 < len(tag) <= TAG_LIMIT][:MAX_TAGS]
+
+
+def title_of(item: Item) -> str:
+    return " ".join((item.title or "").split())
+
+
+def section_name(item: Item) -> str:
+    """The playlist of an item's outermost section (Roku allows 20 characters)."""
+    if not item.categories:
+        return ""
+    name = " ".join(str(item.categories[0]).split())[:PLAYLIST_NAME_LIMIT].strip()
+    return "" if name == LATEST else name
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """A build makes many small containers and no cycles; left on, the garbage
+    collector rescans the growing heap so often that time per item grows with
+    the size of the feed."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ValueError, KeyError, OSError):
+        return ZoneInfo("UTC")
+
+
+def _timestamp(moment: datetime) -> str:
+    """ISO 8601 in UTC: a zone's historical offsets can have seconds, which Roku refuses."""
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def source_shapes(sources: list[Source]) -> dict[int | None, Shape]:
+    return {source.id: Shape.of(source) for source in sources}
+
+
+def build_roku_feed(channel: Channel, items: list[Item], now: datetime | None = None,
+                    shapes: dict[int | None, Shape] | None = None,
+                    budget: int | None = DEFAULT_BUDGET) -> RokuBuild:
+    return RokuBuilder(channel, shapes, now).build(items, budget)
