@@ -26,6 +26,8 @@ from feeds.validate import Problem, validate_feed, validate_search_feed
 JSON = "application/json"
 RSS = "application/rss+xml; charset=utf-8"
 REPORT = "publish-report.json"
+VIDEO_FORMATS = {"roku.json", "search.json", "mrss.xml"}
+RETRY_UNPUBLISHABLE = 30.0
 
 
 class PublishError(Exception):
@@ -42,6 +44,7 @@ class PublishReport:
     left_out: list[dict] = field(default_factory=list)
     text_only: int = 0
     unchanged: list[str] = field(default_factory=list)
+    not_published: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -67,20 +70,24 @@ def channel_sources(session: Session, channel_id: str) -> list[Source]:
 
 def build_documents(channel: Channel, items: list[Item], sources: list[Source], now: datetime,
                     budget: int = DEFAULT_BUDGET) -> Documents:
-    """Build and check every format; raises ``PublishError`` when one is invalid."""
+    """Build and check every format; raises ``PublishError`` when one is invalid.
+
+    A channel with nothing playable yet (text-only, or before its first video)
+    has no valid Roku feed: its video formats are left out and its companion
+    home is still published."""
     roku = build_roku_feed(channel, items, now, source_shapes(sources), budget)
+    bodies = {"home.json": (orjson.dumps(home_document(channel, items)), JSON)}
+    if not roku.carried:
+        return Documents(bodies, roku, 0)
     _refuse("roku feed", validate_feed(roku.doc))
     search = build_search_feed(channel, roku)
     _refuse("search feed", validate_search_feed(search))
     mrss = build_mrss(channel, roku)
     if problems := check_mrss(mrss):
         raise PublishError(f"mrss feed invalid: {problems[0]}")
-    return Documents({
-        "roku.json": (roku.to_bytes(), JSON),
-        "search.json": (orjson.dumps(search), JSON),
-        "mrss.xml": (mrss, RSS),
-        "home.json": (orjson.dumps(home_document(channel, items)), JSON),
-    }, roku, len(search["assets"]))
+    bodies |= {"roku.json": (roku.to_bytes(), JSON), "search.json": (orjson.dumps(search), JSON),
+               "mrss.xml": (mrss, RSS)}
+    return Documents(bodies, roku, len(search["assets"]))
 
 
 def _refuse(name: str, problems: list[Problem]) -> None:
@@ -102,6 +109,8 @@ def publish_channel(session: Session, snapshots, channel_id: str, now: datetime 
     documents = build_documents(channel, items, channel_sources(session, channel_id), now, budget)
     report = new_report(channel_id, now, items, documents)
     stamp = time.time()
+    for name in VIDEO_FORMATS - documents.bodies.keys():
+        report.not_published[name] = "nothing playable yet"
     for name, (body, content_type) in documents.bodies.items():
         snapshot = Snapshot.of(body, content_type, stamp)
         current = snapshots.get(channel_id, name)
@@ -131,6 +140,8 @@ def get_or_publish(Session, snapshots, channel_id: str, name: str,
     snapshot = snapshots.get(channel_id, name)
     if snapshot is not None:
         return snapshot
+    if time.monotonic() - _unpublishable.get((channel_id, name), -RETRY_UNPUBLISHABLE) < RETRY_UNPUBLISHABLE:
+        return None
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         with snapshots.lock(f"publish:{channel_id}", timeout=60) as acquired:
@@ -149,5 +160,14 @@ def _publish_once(Session, snapshots, channel_id: str, name: str) -> Snapshot | 
         try:
             publish_channel(session, snapshots, channel_id)
         except (LookupError, PublishError):
-            return None
-    return snapshots.get(channel_id, name)
+            pass
+    snapshot = snapshots.get(channel_id, name)
+    if snapshot is None:
+        _unpublishable[(channel_id, name)] = time.monotonic()
+    return snapshot
+
+
+_unpublishable: dict[tuple[str, str], float] = {}
+"""When this process last failed to build a channel's format on demand: asking
+again within ``RETRY_UNPUBLISHABLE`` seconds answers at once instead of
+rebuilding for every request. A refresh that publishes makes it served anyway."""

@@ -11,7 +11,7 @@ import feeds.publish
 from feeds.items import upsert_entries
 from feeds.model import Entry, Video
 from feeds.publish import PublishError, publish_channel
-from feeds.roku import RokuBuild, series_id
+from feeds.roku import series_id
 from feeds.tables import Channel, Source
 from feeds.validate import validate_feed, validate_search_feed
 
@@ -76,8 +76,12 @@ def test_a_build_that_fails_validation_leaves_the_last_good_one(store, monkeypat
     before = {name: store.snapshots.get("news", name) for name in NAMES}
     add(store, [video("b", 1)])
 
+    real_builder = feeds.publish.build_roku_feed
+
     def broken(*args, **kwargs):
-        return RokuBuild(doc={"providerName": "News Co"}, playables=[], carried=[], series={})
+        build = real_builder(*args, **kwargs)
+        del build.doc["providerName"]
+        return build
 
     monkeypatch.setattr(feeds.publish, "build_roku_feed", broken)
     with pytest.raises(PublishError, match="roku feed invalid"):
@@ -125,3 +129,15 @@ def test_a_source_declared_as_a_series_publishes_a_series(store):
     assert [e["episodeNumber"] for e in series["episodes"]] == [1, 2, 3]
     assets = orjson.loads(body(store, "search.json"))["assets"]
     assert [a["type"] for a in assets] == ["series", "episode", "episode", "episode"]
+
+
+def test_a_channel_with_nothing_playable_still_gets_its_companion_home(store):
+    add(store, [Entry(key="text", title="Words only", summary="An article.", published=START)])
+    report = publish(store)
+    assert store.snapshots.get("news", "home.json") is not None
+    assert all(store.snapshots.get("news", name) is None for name in ("roku.json", "search.json", "mrss.xml"))
+    assert report.not_published == {name: "nothing playable yet"
+                                    for name in ("roku.json", "search.json", "mrss.xml")}
+    add(store, [video("a")])
+    assert publish(store).not_published == {}
+    assert store.snapshots.get("news", "roku.json") is not None
