@@ -22,7 +22,7 @@ from feeds.tables import Channel, Source
 from feeds.validate import format_problems, validate_bytes
 from workers.jobs import publish, refresh
 
-EXPORTS = {"roku": "roku.json", "mrss": "mrss.xml"}
+EXPORTS = {"roku": "roku.json", "mrss": "mrss.xml", "search": "search.json"}
 
 
 @click.command("serve")

@@ -76,9 +76,26 @@ def _bool(value: object) -> bool:
     return value
 
 
+ROKU_TYPES = ("shortFormVideos", "movies", "tvSpecials", "series")
+OPTION_CHECKS = {
+    "follow_links": lambda v: isinstance(v, bool) or "must be true or false",
+    "roku_type": lambda v: v in ROKU_TYPES or "must be one of " + ", ".join(ROKU_TYPES),
+    "series": lambda v: (isinstance(v, str) and 0 < len(v.strip()) <= 200)
+    or "must be a series title of 1 to 200 characters",
+    "seasons": lambda v: isinstance(v, bool) or "must be true or false",
+}
+
+
 def _options(value: object) -> dict:
     if not isinstance(value, dict):
         raise ValueError("must be an object")
+    for name, option in value.items():
+        check = OPTION_CHECKS.get(name)
+        verdict = check(option) if check else f"has no option {name!r}"
+        if verdict is not True:
+            raise ValueError(f"{name}: {verdict}" if check else verdict)
+    if value.get("roku_type") == "series" and "series" not in value:
+        raise ValueError("series: is required when roku_type is series")
     return value
 
 

@@ -104,3 +104,25 @@ def test_run_history_pages(admin, httpserver):
     ids = [run["id"] for run in first["runs"] + rest["runs"]]
     assert len(ids) == 3 and ids == sorted(ids, reverse=True)
     assert admin("GET", f"/admin/api/sources/{source['id']}/runs?limit=0").status_code == 400
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"roku_type": "podcasts"}, "roku_type: must be one of"),
+    ({"roku_type": "series"}, "series: is required"),
+    ({"roku_type": "series", "series": " "}, "series: must be a series title"),
+    ({"follow_links": "yes"}, "follow_links: must be true or false"),
+    ({"colour": "red"}, "has no option 'colour'"),
+])
+def test_source_options_are_checked(admin, options, message):
+    response = admin("POST", "/admin/api/sources", json={
+        "channel": "news", "kind": "mrss", "url": "https://news.example/v.xml", "options": options})
+    assert response.status_code == 400
+    assert message in response.get_json()["fields"]["options"]
+
+
+def test_a_source_can_declare_its_videos_a_series(admin):
+    response = admin("POST", "/admin/api/sources", json={
+        "channel": "news", "kind": "mrss", "url": "https://news.example/v.xml",
+        "options": {"roku_type": "series", "series": "Weekly Review", "seasons": True}})
+    assert response.status_code == 201
+    assert response.get_json()["options"]["series"] == "Weekly Review"
