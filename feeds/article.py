@@ -1,11 +1,11 @@
 """One article page to an ``Entry``: the body from readability-lxml with trafilatura as
-a second opinion, the rest from the page's structured metadata (feeds.structured)."""
+a second opinion, the rest from the page's structured metadata (feeds.structured) and
+its markup (feeds.page_parts)."""
 from __future__ import annotations
 
 import copy
 import re
-from datetime import datetime
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import lxml.etree
 import lxml.html
@@ -14,19 +14,18 @@ from lxml.html import HtmlElement
 from readability import Document
 from readability.readability import Unparseable
 
+from feeds.charset import decode_html
 from feeds.errors import ParseError
 from feeds.model import Entry, Video
-from feeds.sanitize import clean_html, plain_text
-from feeds.structured import (Structured, choose_title, collapse, decode_html, mime_type,
-                              parse_datetime, person, read_structured)
+from feeds.sanitize import clean_html
+from feeds.page_parts import byline, categories, lead_image, page_videos, time_element
+from feeds.structured import Structured, collapse, read_structured
+from feeds.text import word_count
+from feeds.titles import choose_title
 
 THIN_WORDS = 80
 TRUST_SHARE = 0.25
 MIN_ARTICLE_WORDS = 15
-MAX_CRUMBS = 8
-HOME = re.compile(
-    r"^(.*\bhome|homepage|start|accueil|inicio|in\u00edcio|startseite|\u9996\u9801|\u9996\u9875)$",
-    re.IGNORECASE)
 BLOCK_TAGS = {
     "address", "article", "aside", "blockquote", "br", "caption", "dd", "details", "div", "dl",
     "dt", "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr",
@@ -55,12 +54,12 @@ def parse_article(html: bytes | str, url: str) -> Entry:
     meta = read_structured(doc, url)
     title = choose_title(meta, [t for h1 in doc.iter("h1") if (t := collapse(h1.text_content()))])
     article = _article_tree(doc, url, title)
-    videos = _videos(doc, meta, url)
+    videos = page_videos(doc, meta, url)
     prose = _prose_words(article, doc) if article is not None else 0
     if prose < MIN_ARTICLE_WORDS and not videos:
         raise ParseError(f"The page at {page_url} has no article text.")
     body = paragraphs(article) if article is not None else []
-    image_url, caption = _lead_image(doc, meta, url)
+    image_url, caption = lead_image(doc, meta, url)
     canonical = meta.canonical or page_url
     return Entry(
         key=canonical,
@@ -71,11 +70,11 @@ def parse_article(html: bytes | str, url: str) -> Entry:
         body_html=clean_html(lxml.html.tostring(article, encoding="unicode")) if body else "",
         image_url=image_url,
         image_caption=caption,
-        categories=_categories(doc, meta, title),
-        published=meta.published or _time_element(doc),
+        categories=categories(doc, meta, title),
+        published=meta.published or time_element(doc),
         updated=meta.updated,
         url=canonical,
-        author=meta.author or _byline(doc),
+        author=meta.author or byline(doc),
         language=meta.language,
         videos=videos,
         duration=next((v.duration for v in videos if v.duration), None),
@@ -206,10 +205,6 @@ def _word_list(text: str) -> list[str]:
     return re.findall(r"\w+", text.lower())
 
 
-def word_count(text: str) -> int:
-    return len(re.findall(r"\w+", text))
-
-
 def _words(tree: HtmlElement) -> int:
     return word_count(tree.text_content())
 
@@ -246,118 +241,7 @@ def paragraphs(tree: HtmlElement) -> list[str]:
     return found
 
 
-def _lead_image(doc: HtmlElement, meta: Structured, url: str) -> tuple[str, str]:
-    """og:image or the JSON-LD image, captioned by the figure showing it; else the
-    first figure of the article."""
-    figures = [f for f in doc.iter("figure") if _image_src(f)]
-    if meta.image:
-        name = _file_name(meta.image)
-        match = next((f for f in figures if _file_name(_image_src(f)) == name), None)
-        return meta.image, _caption(match) if match is not None else ""
-    container = next(iter(doc.xpath("//article | //main")), doc)
-    for figure in figures:
-        if container is doc or container in figure.iterancestors():
-            return urljoin(url, _image_src(figure)), _caption(figure)
-    return "", ""
-
-
-def _image_src(figure: HtmlElement) -> str:
-    img = next(figure.iter("img"), None)
-    if img is None:
-        return ""
-    src = (img.get("data-src") or img.get("src") or "").strip()
-    srcset = (img.get("srcset") or img.get("data-srcset") or "").strip()
-    if (not src or src.startswith("data:")) and srcset:
-        src = srcset.split(",")[0].split()[0]
-    return "" if src.startswith("data:") else src
-
-
-def _file_name(link: str) -> str:
-    return link.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1].lower()
-
-
-def _caption(figure: HtmlElement) -> str:
-    caption = next(figure.iter("figcaption"), None)
-    return "" if caption is None else plain_text(lxml.html.tostring(caption, encoding="unicode"))
-
-
-def _categories(doc: HtmlElement, meta: Structured, title: str) -> list[str]:
-    """The breadcrumb trail without its "Home" and without the article itself."""
-    crumbs = _page_breadcrumbs(doc) or meta.breadcrumbs
-    if crumbs and (HOME.match(crumbs[0][0]) or _is_site_root(crumbs[0][1])):
-        crumbs = crumbs[1:]
-    names = [name for name, _ in crumbs]
-    if names and names[-1] == title:
-        names = names[:-1]
-    return names or ([meta.section] if meta.section else [])
-
-
-def _is_site_root(link: str) -> bool:
-    return bool(link) and urlsplit(link).path in ("", "/")
-
-
-def _page_breadcrumbs(doc: HtmlElement) -> list[tuple[str, str]]:
-    named = " or ".join(f'contains(translate({a}, "BREADCRUMB", "breadcrumb"), "breadcrumb")'
-                        for a in ("@class", "@id", "@aria-label"))
-    trails = doc.xpath(f'//*[not(self::a) and ({named} or contains(@itemtype, "BreadcrumbList"))]')
-    innermost = [t for t in trails if not any(o in trails for o in t.iterdescendants())]
-    for trail in innermost:
-        items = trail.xpath(".//li") or trail.xpath(".//a | .//span[not(.//a) and not(.//span)]")
-        crumbs: dict[str, str] = {}
-        for item in items:
-            name = collapse(item.text_content())
-            if re.search(r"\w", name):
-                crumbs.setdefault(name, next((a.get("href", "") for a in item.iter("a")), ""))
-        if 0 < len(crumbs) <= MAX_CRUMBS:
-            return list(crumbs.items())
-    return []
-
-
-def _videos(doc: HtmlElement, meta: Structured, url: str) -> list[Video]:
-    merged: dict[str, Video] = {}
-    for video in meta.videos + _video_elements(doc, url):
-        known = merged.setdefault(video.url, video)
-        known.type = known.type or video.type
-        known.duration = known.duration or video.duration
-    return list(merged.values())
-
-
-def _video_elements(doc: HtmlElement, url: str) -> list[Video]:
-    videos = []
-    for element in doc.iter("video"):
-        if any(a.tag in ("nav", "aside", "footer") for a in element.iterancestors()):
-            continue
-        sources = [(element.get("src"), element.get("type"))] + [
-            (s.get("src"), s.get("type")) for s in element.iter("source")]
-        for src, mime in sources:
-            if src and src.strip() and not src.startswith(("data:", "blob:")):
-                link = urljoin(url, src.strip())
-                videos.append(Video(url=link, type=(mime or "").strip() or mime_type(link),
-                                    width=_int(element.get("width")),
-                                    height=_int(element.get("height"))))
-    return videos
-
-
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.strip().isdigit() else None
-
-
 def _is_video_page(meta: Structured, videos: list[Video], prose_words: int) -> bool:
     if meta.og_type.startswith("video") or meta.main_type == "videoobject":
         return True
     return bool(videos) and prose_words < MIN_ARTICLE_WORDS
-
-
-def _time_element(doc: HtmlElement) -> datetime | None:
-    found = (parse_datetime(t.get("datetime")) for t in doc.xpath("//time[@datetime]"))
-    return next(filter(None, found), None)
-
-
-def _byline(doc: HtmlElement) -> str:
-    for element in doc.xpath('//*[@rel="author" or @itemprop="author"]'):
-        named = element.xpath('.//*[@itemprop="name"]')
-        source = named[0] if named else element
-        name = person(source.get("content") or source.text_content())
-        if name and word_count(name) <= 6:
-            return name
-    return ""

@@ -1,7 +1,7 @@
 """The companion app's JSON documents: items, and a channel's home screen."""
 from __future__ import annotations
 
-from feeds.roku import quality, video_type
+from feeds.renditions import quality, video_type
 from feeds.tables import Channel, Item
 
 HOME_ROW_LENGTH = 20

@@ -6,23 +6,20 @@ No retries: the workers own the retry policy.
 """
 from __future__ import annotations
 
-import codecs
-import re
 import socket
 import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from email.message import Message
 from http.cookiejar import DefaultCookiePolicy
 from typing import Iterator, Mapping
 from urllib.parse import urljoin, urlsplit
 
-import charset_normalizer
 import requests
 import urllib3
 from requests.cookies import RequestsCookieJar
 
+from feeds.charset import detect_encoding
 from feeds.errors import FetchError
 from feeds.netguard import AddressRefused, GuardedAdapter
 
@@ -31,11 +28,6 @@ MAX_REDIRECTS = 5
 SCHEMES = ("http", "https")
 
 _CHUNK = 64 * 1024
-_DETECT_SAMPLE = 256 * 1024
-_PRESCAN = 4096
-_META_CHARSET = re.compile(rb"<meta[^>]*?charset\s*=\s*[\"']?\s*([a-z0-9_.:+-]+)", re.I)
-_XML_ENCODING = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([a-z0-9_.:+-]+)", re.I)
-_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
 @dataclass
@@ -222,58 +214,6 @@ def _too_large(max_bytes: int) -> FetchError:
         if max_bytes >= scale:
             size = f"{max_bytes / scale:.3g} {unit}"
     return FetchError(f"response larger than {size}")
-
-
-def detect_encoding(body: bytes, mime: str, content_type: str = "") -> str | None:
-    """The header's charset; else a BOM; else the document's own declaration (HTML meta,
-    XML declaration); else, for text, a guess."""
-    declared = _codec(_header_charset(content_type))
-    if declared:
-        return declared
-    if not _is_text(mime):
-        return None
-    for bom, name in _BOMS:
-        if body.startswith(bom):
-            return name
-    if "html" in mime or "xml" in mime:
-        head = body[:_PRESCAN]
-        for match in (_XML_ENCODING.search(head), _META_CHARSET.search(head)):
-            if match and _codec(match.group(1).decode("ascii")):
-                return _codec(match.group(1).decode("ascii"))
-    return _guess(body)
-
-
-def _header_charset(content_type: str) -> str | None:
-    if not content_type:
-        return None
-    message = Message()
-    message["Content-Type"] = content_type
-    return message.get_content_charset()
-
-
-def _codec(label: str | None) -> str | None:
-    if not label:
-        return None
-    try:
-        codecs.lookup(label)
-    except LookupError:
-        return None
-    return label.lower()
-
-
-def _is_text(mime: str) -> bool:
-    return (not mime or mime.startswith("text/") or mime.endswith(("+xml", "+json", "/xml", "/json"))
-            or "html" in mime or "mpegurl" in mime or mime == "application/javascript")
-
-
-def _guess(body: bytes) -> str | None:
-    try:
-        body.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    best = charset_normalizer.from_bytes(body[:_DETECT_SAMPLE]).best()
-    return best.encoding if best else None
 
 
 @contextmanager

@@ -11,7 +11,8 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from feeds.roku import ADAPTIVE, Playable, RokuBuild, is_url, video_type
+from feeds.renditions import ADAPTIVE, is_url, video_type
+from feeds.roku import Playable, RokuBuild
 from feeds.tables import Channel
 
 MEDIA = "http://search.yahoo.com/mrss/"

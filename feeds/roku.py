@@ -12,17 +12,16 @@ import gc
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from functools import cache
 from typing import Iterator
-from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
 import orjson
 
 from feeds.budget import DEFAULT_BUDGET, Budget, Cost, over_budget_reason
 from feeds.ids import item_id
+from feeds.renditions import is_url, roku_videos
 from feeds.tables import Channel, Item, Source
-from feeds.text import shorten
+from feeds.text import cut, lead, shorten
 
 SHORT_LIMIT = 200
 LONG_LIMIT = 500
@@ -33,54 +32,9 @@ MAX_SECTIONS = 30
 PLAYLIST_NAME_LIMIT = 20
 LATEST = "Latest"
 GENRES = ["news"]
-UNKNOWN_QUALITY = "HD"  # most web news video is 720p or better; Roku needs some value
-VIDEO_TYPES = {
-    "application/x-mpegurl": "HLS", "application/vnd.apple.mpegurl": "HLS",
-    "audio/mpegurl": "HLS", "audio/x-mpegurl": "HLS",
-    "application/dash+xml": "DASH", "application/vnd.ms-sstr+xml": "SMOOTH",
-    "video/mp4": "MP4", "video/quicktime": "MOV", "video/x-m4v": "M4V",
-}
-EXTENSION_TYPES = {".m3u8": "HLS", ".mpd": "DASH", ".ism": "SMOOTH", ".isml": "SMOOTH",
-                   ".mp4": "MP4", ".mov": "MOV", ".m4v": "M4V"}
-ADAPTIVE = {"HLS", "DASH", "SMOOTH"}
 LISTS = {"shortFormVideos": "shortFormVideo", "movies": "movie", "tvSpecials": "tvSpecial",
          "series": "series", "liveFeeds": "liveFeed"}
 LANGUAGE = re.compile(r"[a-z]{2,3}(-([A-Za-z]{2}|[0-9]{3}))?")
-_URL = re.compile(r"https?://[^\s\x00-\x1f\x7f]+")
-
-
-def video_type(mime: str, url: str) -> str | None:
-    """Roku's videoType from the MIME type, else from the URL's extension."""
-    if kind := _mime_kind(mime or ""):
-        return kind
-    path = urlparse(url).path.lower().removesuffix("/manifest")
-    return next((t for ext, t in EXTENSION_TYPES.items() if path.endswith(ext)), None)
-
-
-@cache
-def _mime_kind(mime: str) -> str | None:
-    return VIDEO_TYPES.get(mime.split(";")[0].strip().lower())
-
-
-def quality(height: int | None, width: int | None = None) -> str:
-    """SD, HD (720p), FHD (1080p) or UHD (4K); a wide frame counts by its width."""
-    return quality_of(lines(height, width))
-
-
-def quality_of(picture_lines: int) -> str:
-    if not picture_lines:
-        return UNKNOWN_QUALITY
-    if picture_lines >= 2160:
-        return "UHD"
-    return "FHD" if picture_lines >= 1080 else "HD" if picture_lines >= 720 else "SD"
-
-
-def lines(height: int | None, width: int | None = None) -> int:
-    return max(int(height or 0), int(width or 0) * 9 // 16)
-
-
-def is_url(value: str | None) -> bool:
-    return bool(value) and _URL.fullmatch(value) is not None
 
 
 def roku_language(language: str | None) -> str:
@@ -168,42 +122,14 @@ class RokuBuild:
         return None
 
 
-def lead(parts: list[str], limit: int) -> str:
-    """Enough of ``parts`` (whitespace collapsed) to cut at ``limit``: the whole text
-    when it is shorter, without collapsing a long body just to keep its start."""
-    out: list[str] = []
-    size = 0
-    for part in parts:
-        words = _collapse(part, limit - size + 1)
-        if words:
-            out.append(words)
-            size += len(words) + 1
-        if size > limit + 1:
-            break
-    return " ".join(out)
-
-
-def _collapse(text: str, want: int) -> str:
-    window = max(want * 2, 64)
-    while True:
-        words = " ".join(text[:window].split())
-        if len(words) > want or window >= len(text):
-            return words
-        window *= 4
-
-
-def _cut(collapsed: str, limit: int) -> str:
-    return collapsed if len(collapsed) <= limit else shorten(collapsed, limit)
-
-
 def descriptions(item: Item) -> dict:
     """shortDescription from the summary (else the body, else the title) and a
     longDescription from the body (else the summary) when it says more."""
     summary = lead([item.summary or ""], LONG_LIMIT)
     body = lead(item.body or [], LONG_LIMIT)
-    short = _cut(summary or body or lead([item.title or ""], SHORT_LIMIT), SHORT_LIMIT)
+    short = cut(summary or body or lead([item.title or ""], SHORT_LIMIT), SHORT_LIMIT)
     out = {"shortDescription": short}
-    long = _cut(body or summary, LONG_LIMIT)
+    long = cut(body or summary, LONG_LIMIT)
     if long and long != short:
         out["longDescription"] = long
     return out
@@ -402,30 +328,6 @@ def number_episodes(playables: list[Playable]) -> None:
             key = (playable.series, playable.season)
             counters[key] = counters.get(key, 0) + 1
             playable.fields["episodeNumber"] = counters[key]
-
-
-def roku_videos(videos: list[dict]) -> tuple[list[dict], str | None]:
-    """Each playable rendition as a Roku video, or why there is none."""
-    best = max((lines(v.get("height"), v.get("width")) for v in videos), default=0)
-    out: list[dict] = []
-    problems: list[str] = []
-    for video in videos:
-        url = video.get("url") or ""
-        kind = video_type(video.get("type") or "", url)
-        if not is_url(url):
-            problems.append("not an http(s) URL")
-        elif kind is None:
-            problems.append("not a format Roku plays")
-        elif kind in ADAPTIVE:
-            out.append({"url": url, "quality": quality_of(best), "videoType": kind})
-        elif not video.get("bitrate") or int(video["bitrate"]) < 1:
-            problems.append(f"{kind} without bitrate")
-        else:
-            out.append({"url": url, "quality": quality(video.get("height"), video.get("width")),
-                        "videoType": kind, "bitrate": int(video["bitrate"])})
-    if out:
-        return out, None
-    return [], "no playable video" + (": " + ", ".join(dict.fromkeys(problems)) if problems else "")
 
 
 def roku_tags(tags: list[str]) -> list[str]:

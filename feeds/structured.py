@@ -2,7 +2,6 @@
 canonical link and the document language, read from an lxml tree."""
 from __future__ import annotations
 
-import codecs
 import json
 import re
 from dataclasses import dataclass, field
@@ -29,9 +28,7 @@ _DURATION = re.compile(
     r"(?:T(?:(?P<h>\d+(?:\.\d+)?)H)?(?:(?P<m>\d+(?:\.\d+)?)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$",
     re.IGNORECASE,
 )
-_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w:.-]+)""", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
-_SEPARATORS = (" | ", " - ", " \u2013 ", " \u2014 ", " :: ", " \u00bb ", " \u00b7 ", " / ")
 _CDATA = re.compile(r"^\s*(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>\s*$|^\s*<!--|-->\s*$")
 
 
@@ -310,58 +307,3 @@ def _int(value: object) -> int | None:
 
 def collapse(text: str | None) -> str:
     return _SPACE.sub(" ", text or "").strip()
-
-
-def decode_html(html: bytes | str) -> str:
-    """Bytes as text: a BOM, else UTF-8 when the bytes are valid UTF-8 (pages often
-    declare a charset they were not saved in), else the declared charset."""
-    if isinstance(html, bytes):
-        html = _decode_bytes(html)
-    return re.sub(r"^\s*<\?xml[^>]*\?>", "", html)
-
-
-def _decode_bytes(raw: bytes) -> str:
-    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-                          (codecs.BOM_UTF16_BE, "utf-16")):
-        if raw.startswith(bom):
-            return raw.decode(encoding, "replace")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    match = _CHARSET.search(raw[:16384])
-    declared = match.group(1).decode("ascii", "ignore").lower() if match else ""
-    declared = {"gb2312": "gb18030", "gbk": "gb18030", "iso-8859-1": "cp1252",
-                "latin1": "cp1252", "ascii": "cp1252", "us-ascii": "cp1252"}.get(declared, declared)
-    try:
-        return raw.decode(declared or "cp1252", "replace")
-    except LookupError:
-        return raw.decode("cp1252", "replace")
-
-
-def choose_title(meta: Structured, headings: list[str]) -> str:
-    """The article's headline: the JSON-LD headline, else Dublin Core or OpenGraph
-    (unless the ``<title>`` and an ``<h1>`` agree on something else), else other meta
-    titles, else the ``<title>``; a site-name suffix is trimmed when a shorter
-    candidate confirms the rest."""
-    html_title = collapse(meta.html_title)
-    agreed = [h for h in headings if h in (html_title, _trim(html_title, headings, meta, True))]
-    others = [meta.og_title, meta.first_meta("title"), meta.first_meta("twitter:title"),
-              meta.first_meta("parsely-title")]
-    others = [t for t in others if t and (not agreed or t in agreed or t == html_title)]
-    title = (meta.headline or meta.first_meta("dc:title", "dcterm:title", "dc.title")
-             or next(iter(others), "") or (agreed[0] if agreed else html_title)
-             or next(iter(headings), ""))
-    return _trim(collapse(title), headings + others + [meta.headline, html_title], meta,
-                 title == html_title)
-
-
-def _trim(title: str, confirmers: list[str], meta: Structured, any_suffix: bool) -> str:
-    for separator in _SEPARATORS:
-        head, _, tail = title.rpartition(separator)
-        site = tail.strip(" :|").lower()
-        is_site = any_suffix or bool(site) and site in (meta.site_name.lower(),
-                                                        meta.first_meta("application-name").lower())
-        if head and is_site and any(collapse(c) == head for c in confirmers if c):
-            return head
-    return title

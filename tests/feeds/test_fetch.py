@@ -19,8 +19,9 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from feeds import fetch as fetch_module
+from feeds.charset import detect_encoding
 from feeds.errors import FetchError
-from feeds.fetch import USER_AGENT, detect_encoding, fetch, make_session
+from feeds.fetch import USER_AGENT, fetch, make_session
 from feeds.netguard import GuardedAdapter, is_public_address
 
 PUBLIC_IP = "93.184.215.14"

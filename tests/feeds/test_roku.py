@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import feeds.roku
-from feeds.roku import Shape, build_roku_feed, quality, series_id, video_type
+from feeds.renditions import quality, video_type
+from feeds.roku import Shape, build_roku_feed, series_id
 from feeds.tables import Channel, Item
 from feeds.validate import validate_feed
 
