@@ -6,11 +6,11 @@ characters XML 1.0 cannot carry are dropped."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from lxml import etree
 
+from feeds.dates import utc_iso
 from feeds.renditions import ADAPTIVE, is_url, video_type
 from feeds.roku import Playable, RokuBuild
 from feeds.tables import Channel
@@ -23,10 +23,6 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 def xml_text(value: object) -> str:
     return _NOT_XML.sub("", str(value))
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
 def _add(parent: etree._Element, tag: str, text: str | None = None, **attrs: object) -> etree._Element:
@@ -62,7 +58,7 @@ def add_item(channel_el: etree._Element, playable: Playable) -> None:
     if is_url(item.url):
         _add(entry, "link", item.url)
     _add(entry, "guid", playable.id, isPermaLink="false")
-    _add(entry, "pubDate", iso(item.published))
+    _add(entry, "pubDate", utc_iso(item.published))
     _add(entry, "description", fields["shortDescription"])
     _add(entry, "media:title", fields["title"])
     _add(entry, "media:description", fields["shortDescription"])

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import orjson
 
 from feeds.budget import DEFAULT_BUDGET, Budget, Cost, over_budget_reason
+from feeds.dates import utc_iso
 from feeds.ids import item_id
 from feeds.renditions import is_url, roku_videos
 from feeds.tables import Channel, Item, Source
@@ -168,7 +169,7 @@ class RokuBuilder:
         times = [t for item in items for t in (item.published, item.updated) if t is not None]
         newest = max(times, default=self.now)
         return {"providerName": self.channel.provider_name or self.channel.title or self.channel.id,
-                "lastUpdated": _timestamp(newest),
+                "lastUpdated": utc_iso(newest),
                 "language": roku_language(self.channel.language)}
 
     def within(self, budget: int, head: dict, playables: list[Playable],
@@ -227,7 +228,7 @@ class RokuBuilder:
             return None
         fields = {**self.common(item),
                   "releaseDate": self.local(item).date().isoformat(),
-                  "content": {"dateAdded": _timestamp(item.published), "videos": videos,
+                  "content": {"dateAdded": utc_iso(item.published), "videos": videos,
                               "duration": int(duration)}}
         if shape.roku_type in ("movies", "tvSpecials"):
             fields["genres"] = GENRES
@@ -242,7 +243,7 @@ class RokuBuilder:
             self.left_out.append((item.id, reason))
             return None
         fields = {**self.common(item),
-                  "content": {"dateAdded": _timestamp(item.published), "videos": videos}}
+                  "content": {"dateAdded": utc_iso(item.published), "videos": videos}}
         return Playable(item, "liveFeeds", fields)
 
     def common_problem(self, item: Item) -> str | None:
@@ -366,11 +367,6 @@ def _zone(name: str | None) -> ZoneInfo:
         return ZoneInfo(name or "UTC")
     except (ValueError, KeyError, OSError):
         return ZoneInfo("UTC")
-
-
-def _timestamp(moment: datetime) -> str:
-    """ISO 8601 in UTC: a zone's historical offsets can have seconds, which Roku refuses."""
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
 def source_shapes(sources: list[Source]) -> dict[int | None, Shape]:
