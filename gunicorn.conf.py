@@ -1,15 +1,30 @@
-"""gunicorn settings for the web tier (Procfile ``web``), from the environment."""
+"""gunicorn settings for the web tier (Procfile ``web``), from the environment.
+
+Measured on 2 cores (bench/serve.py, docs/PERFORMANCE.md): the fast path in
+front of Flask costs a few microseconds a request; what is left is gunicorn's
+own work per request (parse, thread hand-off, write). So:
+
+- ``gthread`` with keep-alive: set-top boxes and CDNs re-use connections, and a
+  worker thread is free for the next request while a slow client reads; 2 workers
+  per core, 4 threads each (``WEB_CONCURRENCY``, ``WEB_THREADS``).
+- the C HTTP parser (package ``gunicorn_h1c``) when it is installed:
+  ``http_parser = "auto"`` takes it, and falls back to the Python parser.
+- the worker heartbeat file on tmpfs (``/dev/shm``), not on disk.
+- no access log unless ``ACCESS_LOG`` is set (a CDN or load balancer logs)."""
 import multiprocessing
 import os
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2))
-worker_class = "gthread"
+worker_class = os.environ.get("WEB_WORKER_CLASS", "gthread")
 threads = int(os.environ.get("WEB_THREADS", 4))
+http_parser = os.environ.get("WEB_HTTP_PARSER", "auto")
 keepalive = 30
 timeout = 30
 graceful_timeout = 20
 accesslog = os.environ.get("ACCESS_LOG") or None
+if os.path.isdir("/dev/shm"):
+    worker_tmp_dir = "/dev/shm"
 
 
 def child_exit(server, worker):

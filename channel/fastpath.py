@@ -33,7 +33,8 @@ class FeedFastPath:
 
     def serve(self, snapshot: Snapshot, name: str, environ: dict,
               start_response: Callable) -> Iterable[bytes]:
-        if etag_matches(environ.get("HTTP_IF_NONE_MATCH"), snapshot.etag):
+        condition = environ.get("HTTP_IF_NONE_MATCH")
+        if condition and (condition == snapshot.etag or etag_matches(condition, snapshot.etag)):
             self._count(name, "304")
             start_response("304 Not Modified", self._header_list(snapshot, None))
             return [b""]
