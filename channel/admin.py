@@ -13,7 +13,7 @@ from channel.enqueue import enqueue_refresh
 from channel.errors import error_response
 from feeds import sources as ops
 from feeds.checks import Invalid, check_channel, check_source
-from feeds.refresh import queue_run
+from feeds.refresh import queue_run, refuse_run
 from feeds.tables import Channel, Run, Source
 from workers.jobs import refresh_and_publish
 
@@ -136,7 +136,11 @@ def refresh_now(source_id: int):
         refresh_and_publish(current, source_id, run_id)
         with current.Session() as session:
             return jsonify(ops.run_document(session.get(Run, run_id)))
-    enqueue_refresh(current, source_id, run_id)
+    try:
+        enqueue_refresh(current, source_id, run_id)
+    except Exception as exc:
+        refuse_run(current.Session, run_id, f"could not enqueue the refresh: {exc}")
+        return error_response(503, "the task queue is unreachable; nothing was queued", run_id=run_id)
     return jsonify({"run_id": run_id, "status": "queued",
                     "runs": f"/admin/api/sources/{source_id}/runs"}), 202
 

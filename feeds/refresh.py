@@ -52,7 +52,8 @@ def http_session(allow_private: bool) -> requests.Session:
     return demo.mount(make_session(allow_private))
 
 
-INTERRUPTED = "interrupted: the refresh stopped before it finished (worker lost or restarted)"
+INTERRUPTED = ("interrupted: the refresh stopped before it finished "
+               "(worker lost or restarted, or the store unreachable)")
 
 
 def queue_run(Session: sessionmaker, source_id: int) -> int:

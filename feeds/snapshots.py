@@ -20,6 +20,8 @@ import redis
 from feeds.metrics import CACHE_LOOKUPS
 
 OLD_SNAPSHOT_TTL = 3600
+HIT, FETCHED, STALE, MISS = (CACHE_LOOKUPS.labels(result=name)
+                             for name in ("hit", "fetched", "stale", "miss"))
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ class MemorySnapshots:
 
     def get(self, channel: str, name: str) -> Snapshot | None:
         snapshot = self._data.get((channel, name))
-        CACHE_LOOKUPS.labels(result="hit" if snapshot else "miss").inc()
+        (HIT if snapshot else MISS).inc()
         return snapshot
 
     def ping(self) -> bool:
@@ -108,18 +110,18 @@ class RedisSnapshots:
         local = self._local.get(key)
         now = time.monotonic()
         if local and now - local[1] < self.freshness:
-            CACHE_LOOKUPS.labels(result="hit").inc()
+            HIT.inc()
             return local[0]
         try:
             snapshot = self._fetch(channel, name, local[0] if local else None)
         except redis.RedisError:
-            CACHE_LOOKUPS.labels(result="stale" if local else "miss").inc()
+            (STALE if local else MISS).inc()
             return local[0] if local else None
         if snapshot is None:
-            CACHE_LOOKUPS.labels(result="miss").inc()
+            MISS.inc()
             return None
         fresh = local is not None and snapshot is local[0]
-        CACHE_LOOKUPS.labels(result="hit" if fresh else "fetched").inc()
+        (HIT if fresh else FETCHED).inc()
         self._local[key] = (snapshot, now)
         return snapshot
 

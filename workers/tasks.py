@@ -10,6 +10,7 @@ import logging
 import random
 
 import redis
+from sqlalchemy.exc import OperationalError
 
 from feeds.backend import Backend
 from feeds.refresh import refuse_run
@@ -45,11 +46,12 @@ def retry_countdown(retries: int) -> float:
     return base + random.uniform(0, base)
 
 
-CACHE_DOWN = (CacheUnavailable, redis.ConnectionError, redis.TimeoutError)
+OUTAGES = (CacheUnavailable, redis.ConnectionError, redis.TimeoutError, OperationalError)
+"""Redis or the store unreachable (or the store read-only): worth another try later."""
 
 
 @celery.task(name="workers.tasks.refresh", bind=True, max_retries=MAX_RETRIES,
-             time_limit=HARD_TIME_LIMIT, autoretry_for=CACHE_DOWN, retry_backoff=True)
+             time_limit=HARD_TIME_LIMIT, autoretry_for=OUTAGES, retry_backoff=True)
 def refresh(self, source_id: int, run_id: int | None = None) -> dict | None:
     try:
         report = jobs.refresh(backend(), source_id, run_id)
@@ -80,7 +82,7 @@ def request_publish(channel_id: str) -> None:
 
 
 @celery.task(name="workers.tasks.publish", time_limit=HARD_TIME_LIMIT, max_retries=MAX_RETRIES,
-             autoretry_for=CACHE_DOWN, retry_backoff=True)
+             autoretry_for=OUTAGES, retry_backoff=True)
 def publish(channel_id: str) -> dict | None:
     _redis().delete(f"channel:publish-pending:{channel_id}")
     report = jobs.publish(backend(), channel_id)

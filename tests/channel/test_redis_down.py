@@ -57,3 +57,20 @@ def test_a_publish_while_redis_is_down_fails_and_keeps_the_served_feed(sqlite_ur
     time.sleep(1.1)
     assert client.get("/feeds/demo/roku.json").data == before.data
     backend.close()
+
+
+def test_refresh_now_with_the_broker_down_says_so_and_closes_its_run(sqlite_url, private_redis):
+    from tests.conftest import ADMIN_TOKEN
+
+    app = create_app(make_settings(sqlite_url, load_demo=True, redis_url=private_redis.url))
+    client = app.test_client()
+    auth = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    private_redis.stop()
+    response = client.post("/admin/api/sources/1/refresh", headers=auth)
+    assert response.status_code == 503
+    body = response.get_json()
+    assert "unreachable" in body["error"]
+    [run] = client.get("/admin/api/sources/1/runs", headers=auth).get_json()["runs"]
+    assert run["id"] == body["run_id"] and run["status"] == "error"
+    assert run["error"].startswith("could not enqueue the refresh")
+    app.extensions["backend"].close()
