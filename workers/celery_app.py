@@ -32,6 +32,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
         worker_prefetch_multiplier=1,
         worker_cancel_long_running_tasks_on_connection_loss=True,
         broker_connection_retry_on_startup=True,
+        broker_transport="workers.broker:Transport",
         broker_transport_options={
             "visibility_timeout": VISIBILITY_TIMEOUT,
             "unacked_restore_interval": max(1, min(10, VISIBILITY_TIMEOUT // 4)),

@@ -1,13 +1,16 @@
-"""Redis stopped and started under a running worker: it reconnects by itself."""
+"""Redis stopped and started under a running worker that holds a task: it
+reconnects by itself and goes on working."""
 from __future__ import annotations
 
 import time
 
 import pytest
+from kombu import Connection
 
 from channel import create_app
 from tests.conftest import make_settings
 from tests.workers.conftest import Worker, wait_for
+from workers.tasks import publish
 from tests.workers.test_celery import AUTH, add_source, mrss, roku_titles, runs
 
 pytestmark = pytest.mark.slow
@@ -21,6 +24,9 @@ def test_worker_and_web_recover_when_redis_returns(worker_env, private_redis, up
     source_id = add_source(web, upstream.url_for("/clips.xml"))
     worker = Worker(env, "outage", tmp_path)
     try:
+        with Connection(private_redis.url) as connection:
+            publish.apply_async(("news",), countdown=30, connection=connection)
+        wait_for(lambda: "received" in worker.log.read_text(), what="the worker to hold the task")
         private_redis.stop()
         time.sleep(3)
         private_redis.start()
@@ -31,6 +37,7 @@ def test_worker_and_web_recover_when_redis_returns(worker_env, private_redis, up
         wait_for(lambda: any(r["id"] == run_id and r["status"] == "ok" for r in runs(web, source_id)),
                  timeout=60, what="the worker to reconnect and run the refresh")
         wait_for(lambda: roku_titles(web) == {"clip 0", "clip 1"}, what="the published feed")
+        assert worker.process.poll() is None, "the worker died on the broker loss"
     finally:
         worker.stop()
         app.extensions["backend"].close()
