@@ -10,8 +10,8 @@ from kombu import Connection
 from channel import create_app
 from tests.conftest import make_settings
 from tests.workers.conftest import Worker, wait_for
-from workers.tasks import publish
 from tests.workers.test_celery import AUTH, add_source, mrss, roku_titles, runs
+from workers.tasks import publish
 
 pytestmark = pytest.mark.slow
 
