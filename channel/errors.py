@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger("channel")
@@ -23,6 +24,14 @@ def init_app(app: Flask) -> None:
         for name in ("Allow", "Retry-After", "WWW-Authenticate"):
             if exc.get_response().headers.get(name):
                 response.headers[name] = exc.get_response().headers[name]
+        return response
+
+    @app.errorhandler(OperationalError)
+    def store_unavailable(exc: OperationalError):
+        log.error("store unavailable: %s", exc)
+        response = error_response(503, "the store is unavailable (unreachable or read-only); "
+                                       "nothing was changed, try again shortly")
+        response.headers["Retry-After"] = "30"
         return response
 
     @app.errorhandler(Exception)

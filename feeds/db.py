@@ -40,7 +40,9 @@ def utcnow() -> datetime:
 def make_engine(url: str) -> Engine:
     """An engine ready for several writers: SQLite gets WAL and a busy timeout."""
     if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        path = url.removeprefix("sqlite:///")
+        if not path.startswith("file:"):
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

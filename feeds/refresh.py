@@ -155,6 +155,16 @@ def _report(run: Run, source: Source) -> RunReport:
                      unchanged=run.unchanged, error=run.error)
 
 
+def record_failures(Session: sessionmaker, source_id: int, messages: list[str]) -> None:
+    """Write down failed attempts that could not be written when they happened."""
+    with Session() as session:
+        for message in messages:
+            run = Run(source_id=source_id, status="running")
+            session.add(run)
+            _finish(run, "error", error=message)
+        session.commit()
+
+
 def refuse_run(Session: sessionmaker, run_id: int, message: str) -> None:
     """Close a queued run that will not go ahead, saying why."""
     with Session() as session:

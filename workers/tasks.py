@@ -13,7 +13,7 @@ import redis
 from sqlalchemy.exc import OperationalError
 
 from feeds.backend import Backend
-from feeds.refresh import refuse_run
+from feeds.refresh import record_failures, refuse_run
 from feeds.schedule import dispatch_due
 from feeds.settings import Settings
 from feeds.snapshots import CacheUnavailable
@@ -46,18 +46,26 @@ def retry_countdown(retries: int) -> float:
     return base + random.uniform(0, base)
 
 
-OUTAGES = (CacheUnavailable, redis.ConnectionError, redis.TimeoutError, OperationalError)
-"""Redis or the store unreachable (or the store read-only): worth another try later."""
+CACHE_OUTAGES = (CacheUnavailable, redis.ConnectionError, redis.TimeoutError)
+"""Redis unreachable: worth another try later."""
 
 
 @celery.task(name="workers.tasks.refresh", bind=True, max_retries=MAX_RETRIES,
-             time_limit=HARD_TIME_LIMIT, autoretry_for=OUTAGES, retry_backoff=True)
-def refresh(self, source_id: int, run_id: int | None = None) -> dict | None:
+             time_limit=HARD_TIME_LIMIT, autoretry_for=CACHE_OUTAGES, retry_backoff=True)
+def refresh(self, source_id: int, run_id: int | None = None,
+            store_failures: list[str] | None = None) -> dict | None:
+    """``store_failures``: attempts that failed because the store could not be
+    written; they are written to the run history as soon as it can be."""
     try:
+        if store_failures:
+            record_failures(backend().Session, source_id, store_failures)
+            store_failures = None
         report = jobs.refresh(backend(), source_id, run_id)
     except LookupError:
         log.info("source %s is gone; nothing to refresh", source_id)
         return None
+    except OperationalError as exc:
+        raise _retry_after_store_outage(self, source_id, run_id, store_failures, exc)
     if report is None:
         if self.request.retries < MAX_RETRIES:
             raise self.retry(countdown=jobs.LOCK_SECONDS)
@@ -71,6 +79,23 @@ def refresh(self, source_id: int, run_id: int | None = None) -> dict | None:
     return report.to_dict()
 
 
+def _retry_after_store_outage(task, source_id: int, run_id: int | None,
+                              store_failures: list[str] | None, exc: OperationalError) -> Exception:
+    """Drop the pooled connections (one that met a disk or network error may stay
+    broken) and try again later, carrying the failure to write down then. Past
+    the last retry, the error itself is returned to be raised."""
+    backend().engine.dispose()
+    reason = str(getattr(exc, "orig", exc)).splitlines()[0]
+    failures = [*(store_failures or []), f"store unavailable: {reason}"]
+    log.warning("refresh of source %s could not reach the store", source_id,
+                extra={"event": "refresh", "source_id": source_id, "status": "error",
+                       "error": failures[-1]})
+    if task.request.retries >= MAX_RETRIES:
+        return exc
+    return task.retry(args=(source_id, run_id), kwargs={"store_failures": failures},
+                      countdown=retry_countdown(task.request.retries), exc=exc)
+
+
 def _redis() -> redis.Redis:
     return backend().snapshots.redis
 
@@ -82,7 +107,7 @@ def request_publish(channel_id: str) -> None:
 
 
 @celery.task(name="workers.tasks.publish", time_limit=HARD_TIME_LIMIT, max_retries=MAX_RETRIES,
-             autoretry_for=OUTAGES, retry_backoff=True)
+             autoretry_for=CACHE_OUTAGES + (OperationalError,), retry_backoff=True)
 def publish(channel_id: str) -> dict | None:
     _redis().delete(f"channel:publish-pending:{channel_id}")
     report = jobs.publish(backend(), channel_id)

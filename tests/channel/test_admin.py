@@ -126,3 +126,17 @@ def test_a_source_can_declare_its_videos_a_series(admin):
         "options": {"roku_type": "series", "series": "Weekly Review", "seasons": True}})
     assert response.status_code == 201
     assert response.get_json()["options"]["series"] == "Weekly Review"
+
+
+def test_a_read_only_store_is_a_503_and_changes_nothing(admin, sqlite_url):
+    from channel import create_app
+
+    path = sqlite_url.removeprefix("sqlite:///")
+    read_only = create_app(make_settings(f"sqlite:///file:{path}?mode=ro&uri=true"), run_tasks=False)
+    response = read_only.test_client().post("/admin/api/channels", headers=AUTH,
+                                            json={"id": "other", "title": "Other"})
+    assert response.status_code == 503
+    assert "store is unavailable" in response.get_json()["error"]
+    assert response.headers["Retry-After"] == "30"
+    assert [c["id"] for c in admin("GET", "/admin/api/channels").get_json()["channels"]] == ["news"]
+    read_only.extensions["backend"].close()

@@ -106,3 +106,14 @@ def test_permanent_failures_are_not_marked_for_retry(sources, httpserver):
     report = refresh_source(sources.Session, 1, allow_private=True, now=NOW)
     assert report.status == "error" and not report.transient
     assert report.error.startswith("not a feed")
+
+
+def test_failures_written_late_appear_in_the_run_history(sources):
+    from feeds.refresh import record_failures
+    from feeds.sources import recent_runs
+
+    record_failures(sources.Session, 1, ["store unavailable: disk I/O error"])
+    with sources.Session() as session:
+        [run] = recent_runs(session, 1, 10)
+        assert (run.status, run.error) == ("error", "store unavailable: disk I/O error")
+        assert run.finished is not None
