@@ -12,7 +12,8 @@ import gc
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Iterator
+from functools import partial
+from typing import Callable, Iterator
 from zoneinfo import ZoneInfo
 
 import orjson
@@ -21,6 +22,7 @@ from feeds.budget import DEFAULT_BUDGET, Budget, Cost, over_budget_reason
 from feeds.dates import utc_iso
 from feeds.ids import item_id
 from feeds.renditions import is_url, roku_videos
+from feeds.roku_cache import CACHE, ItemCache, Made
 from feeds.tables import Channel, Item, Source
 from feeds.text import cut, lead, shorten
 
@@ -77,16 +79,18 @@ class Shape:
 SHORT_FORM = Shape()
 
 
-@dataclass
+@dataclass(slots=True)
 class Playable:
     """One item made valid for Roku: ``fields`` is its Roku object, ``kind`` the
-    feed list it belongs to (episodes: ``series``)."""
+    feed list it belongs to (episodes: ``series``), ``section`` its playlist."""
 
     item: Item
     kind: str
     fields: dict
     series: str = ""
     season: int | None = None
+    made: Made | None = None
+    section: str = ""
 
     @property
     def id(self) -> str:
@@ -95,6 +99,17 @@ class Playable:
     @property
     def media_type(self) -> str:
         return "episode" if self.series else LISTS[self.kind]
+
+    def to_bytes(self) -> bytes:
+        """``orjson.dumps(self.fields)``, from the bytes kept with what was made."""
+        if self.made is None:
+            return orjson.dumps(self.fields)
+        body = self.made.to_bytes()
+        if not self.series:
+            return body
+        return body[:-1] + b',"episodeNumber":%d}' % self.fields["episodeNumber"]
+
+
 
 
 @dataclass
@@ -106,10 +121,13 @@ class RokuBuild:
     left_out: list[tuple[str, str]] = field(default_factory=list)
     text_only: int = 0
     body: bytes | None = None
+    raw: Callable[[], dict] | None = None
 
     def to_bytes(self) -> bytes:
+        """``orjson.dumps(self.doc)``, from the document with each item's object as
+        its bytes (see ``RokuBuilder.assemble``) when there is one."""
         if self.body is None:
-            self.body = orjson.dumps(self.doc)
+            self.body = orjson.dumps(self.raw() if self.raw else self.doc)
         return self.body
 
     def find(self, content_id: str) -> tuple[str, dict] | None:
@@ -137,13 +155,23 @@ def descriptions(item: Item) -> dict:
 
 
 class RokuBuilder:
+    """Builds a channel's feed. With a ``cache``, it reuses what an earlier build made
+    of each unchanged item and replaces the channel's entries with this build's: give
+    it one only to build every item of the channel (a publish), not some of them."""
+
     def __init__(self, channel: Channel, shapes: dict[int | None, Shape] | None = None,
-                 now: datetime | None = None):
+                 now: datetime | None = None, cache: ItemCache | None = None):
         self.channel = channel
         self.shapes = shapes or {}
         self.now = now or datetime.now(timezone.utc)
         self.zone = _zone(channel.timezone)
         self.default_thumbnail = channel.default_thumbnail if is_url(channel.default_thumbnail) else ""
+        self.cache = cache
+
+    @property
+    def setting(self) -> tuple:
+        """The channel's part in an item's object (besides its id, in series ids)."""
+        return (self.zone.key, self.default_thumbnail)
 
     def build(self, items: list[Item], budget: int | None = DEFAULT_BUDGET) -> RokuBuild:
         with _collector_paused():
@@ -153,20 +181,28 @@ class RokuBuilder:
         self.left_out: list[tuple[str, str]] = []
         self.text_only = 0
         self.series_shapes: dict[str, Shape] = {}
-        ordered = sorted(items, key=lambda item: (item.published, item.id), reverse=True)
-        playables = [p for item in ordered if (p := self.playable(item))]
+        self.previous = self.cache.previous(self.channel.id, self.setting) if self.cache else {}
+        self.current: dict[str, Made] = {}
+        rows = sorted(((columns(item), item) for item in items), key=newest_first, reverse=True)
+        kept = [(values, p) for values, item in rows if (p := self.playable(values, item))]
+        if self.cache is not None:
+            self.cache.replace(self.channel.id, self.setting, self.current)
+        playables = [p for _, p in kept]
         number_episodes(playables)
         series = {ident: self.series_shell(ident, playables) for ident in self.series_shapes}
-        head = self.head([p.item for p in playables])
+        head = self.head([values for values, _ in kept])
         if budget is None:
-            return RokuBuild(self.assemble(head, playables, series), playables, playables,
-                             series, self.left_out, self.text_only)
+            sections = self.sections(playables)
+            raw = partial(self.assemble, head, playables, series, sections=sections, raw=True)
+            return RokuBuild(self.assemble(head, playables, series, sections=sections), playables,
+                             playables, series, self.left_out, self.text_only, raw=raw)
         return self.within(budget, head, playables, series)
 
-    def head(self, items: list[Item]) -> dict:
-        """The root fields. lastUpdated is the newest content time, so an unchanged
-        channel publishes the same bytes (and the same ETag) again."""
-        times = [t for item in items for t in (item.published, item.updated) if t is not None]
+    def head(self, items: list[dict]) -> dict:
+        """The root fields, from the ``columns`` of the items carried. lastUpdated is the
+        newest content time, so an unchanged channel publishes the same bytes (and the
+        same ETag) again."""
+        times = [t for values in items for t in (values["published"], values["updated"]) if t is not None]
         newest = max(times, default=self.now)
         return {"providerName": self.channel.provider_name or self.channel.title or self.channel.id,
                 "lastUpdated": utc_iso(newest),
@@ -178,12 +214,15 @@ class RokuBuilder:
         base = self.assemble(head, [], series, every_list=True,
                              sections=self.sections(playables))
         fixed = len(orjson.dumps(base))
-        costs = [self.cost(p, series) for p in playables]
+        shells = {ident: len(orjson.dumps(shell)) + 2 * (len(ident) + 3) + 48
+                  for ident, shell in series.items()}
+        costs = [self.cost(p, shells) for p in playables]
         while True:
             kept = sizer.fit(fixed, costs)
             carried = [p for p, keep in zip(playables, kept) if keep]
-            doc = self.assemble(head, carried, series)
-            body = orjson.dumps(doc)
+            sections = self.sections(carried)
+            doc = self.assemble(head, carried, series, sections=sections)
+            body = orjson.dumps(self.assemble(head, carried, series, sections=sections, raw=True))
             if sizer.holds(len(body)) or not carried:
                 break
             sizer.shrink(len(body))
@@ -191,41 +230,61 @@ class RokuBuilder:
         left_out = self.left_out + [(p.id, reason) for p, keep in zip(playables, kept) if not keep]
         return RokuBuild(doc, playables, carried, series, left_out, self.text_only, body)
 
-    def cost(self, playable: Playable, series: dict[str, dict]) -> Cost:
+    def cost(self, playable: Playable, shells: dict[str, int]) -> Cost:
         """An item's own size, its places in two playlists, and for an episode its
         series without episodes, paid by the first episode carried."""
-        size = len(orjson.dumps(playable.fields)) + 1
+        size = len(playable.to_bytes()) + 1
         if playable.series:
-            shell = series[playable.series]
-            return Cost(size, playable.series, len(orjson.dumps(shell)) + 2 * (len(shell["id"]) + 3) + 48)
+            return Cost(size, playable.series, shells[playable.series])
         if playable.kind == "liveFeeds":
             return Cost(size)
         return Cost(size + 2 * (len(playable.id) + 3))
 
-    def playable(self, item: Item) -> Playable | None:
-        if item.kind == "live":
-            return self.live_feed(item)
-        if not item.videos:
+    def playable(self, values: dict, item: Item) -> Playable | None:
+        """The item (with its ``columns`` as ``values``) made valid for Roku, or None."""
+        if values["kind"] != "live" and not values["videos"]:
             self.text_only += 1
             return None
-        shape = self.shapes.get(item.source_id, SHORT_FORM)
-        fields = self.vod_fields(item, shape)
-        if fields is None:
+        shape = self.shapes.get(values["source_id"], SHORT_FORM)
+        made = self.made(values, item, shape)
+        if made.reason:
+            self.left_out.append((values["id"], made.reason))
             return None
-        if shape.roku_type != "series":
-            return Playable(item, shape.roku_type, fields)
-        ident = series_id(self.channel.id, shape.series)
-        self.series_shapes.setdefault(ident, shape)
-        season = self.local(item).year if shape.seasons else None
-        return Playable(item, "series", fields, series=ident, season=season)
+        if made.series:
+            self.series_shapes.setdefault(made.series, shape)
+        return Playable(item, made.kind, made.fields, made.series, made.season, made, made.section)
 
-    def vod_fields(self, item: Item, shape: Shape) -> dict | None:
+    def made(self, values: dict, item: Item, shape: Shape) -> Made:
+        """What the item makes, from the cache when its key is the same as then.
+        Without a content hash (items not stored through ``feeds.items``) nothing
+        says the content is the same, so it is made again."""
+        ident, digest = values["id"], values["content_hash"]
+        if not digest:
+            return self.make(item, shape)
+        key = (digest, values["published"], shape)
+        made = self.previous.get(ident)
+        if made is None or made.key != key:
+            made = self.make(item, shape)
+            made.key = key
+        self.current[ident] = made
+        return made
+
+    def make(self, item: Item, shape: Shape) -> Made:
+        made = self.live_feed(item) if item.kind == "live" else self.vod(item, shape)
+        if made.reason:
+            return made
+        made.section = section_name(item)
+        if made.kind == "series":
+            made.series = series_id(self.channel.id, shape.series)
+            made.season = self.local(item).year if shape.seasons else None
+        return made
+
+    def vod(self, item: Item, shape: Shape) -> Made:
         videos, problem = roku_videos(item.videos)
         duration = item.duration or max((v.get("duration") or 0 for v in item.videos), default=0)
         reason = self.common_problem(item) or problem or (None if duration >= 1 else "no duration")
         if reason:
-            self.left_out.append((item.id, reason))
-            return None
+            return Made(reason=reason)
         fields = {**self.common(item),
                   "releaseDate": self.local(item).date().isoformat(),
                   "content": {"dateAdded": utc_iso(item.published), "videos": videos,
@@ -234,17 +293,16 @@ class RokuBuilder:
             fields["genres"] = GENRES
         if shape.roku_type != "series" and (tags := roku_tags(item.tags)):
             fields["tags"] = tags
-        return fields
+        return Made(shape.roku_type, fields)
 
-    def live_feed(self, item: Item) -> Playable | None:
+    def live_feed(self, item: Item) -> Made:
         videos, problem = roku_videos(item.videos)
         reason = self.common_problem(item) or (problem and "no playable stream")
         if reason:
-            self.left_out.append((item.id, reason))
-            return None
+            return Made(reason=reason)
         fields = {**self.common(item),
                   "content": {"dateAdded": utc_iso(item.published), "videos": videos}}
-        return Playable(item, "liveFeeds", fields)
+        return Made("liveFeeds", fields)
 
     def common_problem(self, item: Item) -> str | None:
         if not title_of(item):
@@ -280,24 +338,31 @@ class RokuBuilder:
         for playable in playables:
             if playable.kind == "liveFeeds":
                 continue
-            ident = playable.series or playable.id
-            for name in (LATEST, section_name(playable.item)):
-                if name and (name in rows or len(rows) <= MAX_SECTIONS):
-                    row = rows.setdefault(name, [])
-                    if len(row) < PLAYLIST_LENGTH and ident not in row:
+            for name in (LATEST, playable.section):
+                row = rows.get(name)
+                if row is None:
+                    if not name or len(rows) > MAX_SECTIONS:
+                        continue
+                    row = rows[name] = []
+                if len(row) < PLAYLIST_LENGTH:
+                    ident = playable.series or playable.id
+                    if ident not in row:
                         row.append(ident)
         return rows
 
     def assemble(self, head: dict, carried: list[Playable], series: dict[str, dict],
-                 every_list: bool = False, sections: dict[str, list[str]] | None = None) -> dict:
+                 every_list: bool = False, sections: dict[str, list[str]] | None = None,
+                 raw: bool = False) -> dict:
         """The document. With ``every_list``, every list that could appear is there,
-        empty, and the playlists have no ids: the fixed part of the feed's size."""
+        empty, and the playlists have no ids: the fixed part of the feed's size.
+        With ``raw``, each item's object is there as its bytes, an ``orjson.Fragment``
+        that orjson copies as it is: the same JSON without serialising items again."""
         doc = dict(head)
         lists: dict[str, list] = {name: [] for name in LISTS}
         for playable in carried:
             if not playable.series:
-                lists[playable.kind].append(playable.fields)
-        lists["series"] = [series_object(series[ident], carried)
+                lists[playable.kind].append(entry(playable, raw))
+        lists["series"] = [series_object(series[ident], carried, raw)
                            for ident in dict.fromkeys(p.series for p in carried if p.series)]
         doc.update((name, rows) for name, rows in lists.items() if rows or every_list)
         rows = sections if sections is not None else self.sections(carried)
@@ -310,25 +375,49 @@ class RokuBuilder:
         return doc
 
 
-def series_object(shell: dict, carried: list[Playable]) -> dict:
+COLUMNS = frozenset({"id", "kind", "videos", "source_id", "content_hash", "published", "updated"})
+
+
+def columns(item: Item) -> dict:
+    """The item's columns a build reads for every item, cached or not. SQLAlchemy
+    keeps loaded values in the instance ``__dict__``; reading them there skips its
+    attribute descriptor, a Python call per read that would otherwise be most of a
+    cached build's time. Values not loaded (expired, deferred) are read the usual
+    way. The dict returned may be the instance's own: only read it."""
+    values = item.__dict__
+    if values.keys() >= COLUMNS:
+        return values
+    return {name: getattr(item, name) for name in COLUMNS}
+
+
+def newest_first(row: tuple[dict, Item]) -> tuple[datetime, str]:
+    return row[0]["published"], row[0]["id"]
+
+
+def entry(playable: Playable, raw: bool) -> dict | orjson.Fragment:
+    return orjson.Fragment(playable.to_bytes()) if raw else playable.fields
+
+
+def series_object(shell: dict, carried: list[Playable], raw: bool = False) -> dict:
     episodes = sorted((p for p in carried if p.series == shell["id"]),
                       key=lambda p: (p.season or 0, p.fields["episodeNumber"]))
     if episodes[0].season is None:
-        return {**shell, "episodes": [p.fields for p in episodes]}
+        return {**shell, "episodes": [entry(p, raw) for p in episodes]}
     seasons: dict[int, list[dict]] = {}
     for playable in episodes:
-        seasons.setdefault(playable.season, []).append(playable.fields)
+        seasons.setdefault(playable.season, []).append(entry(playable, raw))
     return {**shell, "seasons": [{"seasonNumber": n, "episodes": e} for n, e in seasons.items()]}
 
 
 def number_episodes(playables: list[Playable]) -> None:
-    """Episodes numbered by publish order, oldest first, within a series (or season)."""
+    """Episodes numbered by publish order, oldest first, within a series (or season).
+    The number depends on the other episodes, so it goes on a copy of the object made."""
     counters: dict[tuple[str, int | None], int] = {}
     for playable in reversed(playables):
         if playable.series:
             key = (playable.series, playable.season)
             counters[key] = counters.get(key, 0) + 1
-            playable.fields["episodeNumber"] = counters[key]
+            playable.fields = {**playable.fields, "episodeNumber": counters[key]}
 
 
 def roku_tags(tags: list[str]) -> list[str]:
@@ -342,9 +431,10 @@ def title_of(item: Item) -> str:
 
 def section_name(item: Item) -> str:
     """The playlist of an item's outermost section (Roku allows 20 characters)."""
-    if not item.categories:
+    categories = item.categories
+    if not categories:
         return ""
-    name = " ".join(str(item.categories[0]).split())[:PLAYLIST_NAME_LIMIT].strip()
+    name = " ".join(str(categories[0]).split())[:PLAYLIST_NAME_LIMIT].strip()
     return "" if name == LATEST else name
 
 
@@ -375,5 +465,8 @@ def source_shapes(sources: list[Source]) -> dict[int | None, Shape]:
 
 def build_roku_feed(channel: Channel, items: list[Item], now: datetime | None = None,
                     shapes: dict[int | None, Shape] | None = None,
-                    budget: int | None = DEFAULT_BUDGET) -> RokuBuild:
-    return RokuBuilder(channel, shapes, now).build(items, budget)
+                    budget: int | None = DEFAULT_BUDGET,
+                    cache: ItemCache | None = CACHE) -> RokuBuild:
+    """The feed of every item of the channel (``items``), reusing this process's
+    ``cache`` of what its last build made of each item."""
+    return RokuBuilder(channel, shapes, now, cache).build(items, budget)

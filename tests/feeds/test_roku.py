@@ -295,6 +295,7 @@ def test_any_build_is_a_valid_feed_within_its_budget(catalogue, budget):
     channel, generated = catalogue
     result = build_roku_feed(channel, generated, NOW, SHAPES, budget)
     assert len(result.to_bytes()) <= budget
+    assert result.to_bytes() == orjson.dumps(result.doc)
     if result.carried:
         assert validate_feed(result.doc) == []
     left = {ident for ident, _ in result.left_out}
