@@ -8,7 +8,7 @@ import hmac
 from flask import Blueprint, abort, current_app, jsonify, request
 from sqlalchemy import select
 
-from channel.context import backend
+from channel.context import backend, get_or_404
 from channel.enqueue import enqueue_refresh
 from channel.errors import error_response
 from feeds import sources as ops
@@ -43,13 +43,6 @@ def _body() -> object:
     return data
 
 
-def _get_or_404(session, model, key, what: str):
-    found = session.get(model, key)
-    if found is None:
-        abort(404, f"no {what} {key!r}")
-    return found
-
-
 @bp.get("/channels")
 def list_channels():
     with backend().Session() as session:
@@ -68,21 +61,21 @@ def create_channel():
 @bp.get("/channels/<channel_id>")
 def get_channel(channel_id: str):
     with backend().Session() as session:
-        return jsonify(ops.channel_admin_document(_get_or_404(session, Channel, channel_id, "channel")))
+        return jsonify(ops.channel_admin_document(get_or_404(session, Channel, channel_id, "channel")))
 
 
 @bp.patch("/channels/<channel_id>")
 def change_channel(channel_id: str):
     values = check_channel(_body(), partial=True)
     with backend().Session() as session:
-        channel = ops.update_channel(session, _get_or_404(session, Channel, channel_id, "channel"), values)
+        channel = ops.update_channel(session, get_or_404(session, Channel, channel_id, "channel"), values)
         return jsonify(ops.channel_admin_document(channel))
 
 
 @bp.delete("/channels/<channel_id>")
 def delete_channel(channel_id: str):
     with backend().Session() as session:
-        session.delete(_get_or_404(session, Channel, channel_id, "channel"))
+        session.delete(get_or_404(session, Channel, channel_id, "channel"))
         session.commit()
     return "", 204
 
@@ -107,21 +100,21 @@ def create_source():
 @bp.get("/sources/<int:source_id>")
 def get_source(source_id: int):
     with backend().Session() as session:
-        return jsonify(ops.source_document(_get_or_404(session, Source, source_id, "source")))
+        return jsonify(ops.source_document(get_or_404(session, Source, source_id, "source")))
 
 
 @bp.patch("/sources/<int:source_id>")
 def change_source(source_id: int):
     values = check_source(_body(), partial=True)
     with backend().Session() as session:
-        source = ops.update_source(session, _get_or_404(session, Source, source_id, "source"), values)
+        source = ops.update_source(session, get_or_404(session, Source, source_id, "source"), values)
         return jsonify(ops.source_document(source))
 
 
 @bp.delete("/sources/<int:source_id>")
 def delete_source(source_id: int):
     with backend().Session() as session:
-        session.delete(_get_or_404(session, Source, source_id, "source"))
+        session.delete(get_or_404(session, Source, source_id, "source"))
         session.commit()
     return "", 204
 
@@ -130,7 +123,7 @@ def delete_source(source_id: int):
 def refresh_now(source_id: int):
     current = backend()
     with current.Session() as session:
-        _get_or_404(session, Source, source_id, "source")
+        get_or_404(session, Source, source_id, "source")
     run_id = queue_run(current.Session, source_id)
     if request.args.get("wait") in ("1", "true", "yes"):
         refresh_and_publish(current, source_id, run_id)
@@ -159,7 +152,7 @@ def runs(source_id: int):
     limit = _int_arg("limit", 20, 1, MAX_RUNS)
     before = _int_arg("before", None, 1, 2**62)
     with backend().Session() as session:
-        _get_or_404(session, Source, source_id, "source")
+        get_or_404(session, Source, source_id, "source")
         rows = ops.recent_runs(session, source_id, limit, before)
         more = len(rows) == limit
         return jsonify({"runs": [ops.run_document(run) for run in rows],

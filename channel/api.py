@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, request
 from sqlalchemy import select
 
-from channel.context import backend
+from channel.context import backend, get_or_404
 from channel.public import serve_snapshot
 from feeds import catalog
 from feeds.companion import channel_document, item_document, item_summary
@@ -12,13 +12,6 @@ from feeds.tables import Channel, Item
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_CONTENT_ID = 255
-
-
-def _channel_or_404(session, channel_id: str) -> Channel:
-    channel = session.get(Channel, channel_id)
-    if channel is None:
-        abort(404, f"no channel {channel_id!r}")
-    return channel
 
 
 @bp.get("/channels")
@@ -44,7 +37,7 @@ def _limit() -> int:
 def items(channel: str):
     limit = _limit()
     with backend().Session() as session:
-        _channel_or_404(session, channel)
+        get_or_404(session, Channel, channel, "channel")
         try:
             page = catalog.list_items(session, channel, category=request.args.get("category", ""),
                                       query=request.args.get("q", ""), limit=limit,
@@ -58,9 +51,7 @@ def items(channel: str):
 @bp.get("/items/<item_id>")
 def item(item_id: str):
     with backend().Session() as session:
-        found = session.get(Item, item_id)
-        if found is None:
-            abort(404, f"no item {item_id!r}")
+        found = get_or_404(session, Item, item_id, "item")
         return jsonify(item_document(found, catalog.related_items(session, found)))
 
 
@@ -75,7 +66,7 @@ def deeplink(channel: str):
     if media_type not in catalog.MEDIA_TYPES:
         abort(400, "mediaType must be one of " + ", ".join(catalog.MEDIA_TYPES))
     with backend().Session() as session:
-        found = catalog.find_playable(session, _channel_or_404(session, channel), content_id)
+        found = catalog.find_playable(session, get_or_404(session, Channel, channel, "channel"), content_id)
     if found is None:
         abort(404, f"no playable item {content_id!r} in channel {channel!r}")
     kind, roku_object = found
