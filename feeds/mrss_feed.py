@@ -87,8 +87,8 @@ def build_mrss(channel: Channel, roku: RokuBuild) -> bytes:
     _add(channel_el, "title", channel.title or channel.id)
     _add(channel_el, "link", site_link(roku))
     _add(channel_el, "description", channel.provider_name or channel.title or channel.id)
-    _add(channel_el, "language", roku.doc["language"])
-    _add(channel_el, "lastBuildDate", roku.doc["lastUpdated"])
+    _add(channel_el, "language", roku.head["language"])
+    _add(channel_el, "lastBuildDate", roku.head["lastUpdated"])
     for playable in roku.carried:
         if playable.kind != "liveFeeds":
             add_item(channel_el, playable)

@@ -1,9 +1,15 @@
 """The Roku JSON feed (Direct Publisher shape, see ROKU_FEED.md) of one channel.
 
 Every item with a video becomes a short-form video, a movie, a TV special or an
-episode of a series, as its source declares; live sources become live feeds.
-Text-only articles stay out. An item that cannot be made valid is left out with
-the reason, and so are the oldest items when the feed would pass its size budget.
+episode of a series, as its source declares (``feeds.roku_items`` makes each);
+live sources become live feeds. Text-only articles stay out. An item that cannot
+be made valid is left out with the reason, and so are the oldest items when the
+feed would pass its size budget.
+
+A publish rebuilds the whole feed, but between two publishes almost every item is
+unchanged: what each item made is kept (``feeds.roku_cache``), and the feed is
+written from the bytes kept for each item, so a build's own work per unchanged
+item is a look-up, a sort and a copy.
 """
 from __future__ import annotations
 
@@ -12,31 +18,23 @@ import gc
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from functools import partial
-from typing import Callable, Iterator
-from zoneinfo import ZoneInfo
+from functools import cached_property
+from operator import itemgetter
+from typing import Iterator
 
 import orjson
 
 from feeds.budget import DEFAULT_BUDGET, Budget, Cost, over_budget_reason
 from feeds.dates import utc_iso
-from feeds.ids import item_id
-from feeds.renditions import is_url, roku_videos
+from feeds.renditions import is_url
 from feeds.roku_cache import CACHE, ItemCache, Made
+from feeds.roku_doc import LISTS, Row, assemble, episode_numbers, item_bytes, item_fields, skeleton
+from feeds.roku_items import GENRES, SHORT_FORM, ItemMaker, Shape, series_description, series_id
 from feeds.tables import Channel, Item, Source
-from feeds.text import cut, lead, shorten
 
-SHORT_LIMIT = 200
-LONG_LIMIT = 500
-TAG_LIMIT = 20
-MAX_TAGS = 10
-PLAYLIST_LENGTH = 50
-MAX_SECTIONS = 30
-PLAYLIST_NAME_LIMIT = 20
-LATEST = "Latest"
-GENRES = ["news"]
-LISTS = {"shortFormVideos": "shortFormVideo", "movies": "movie", "tvSpecials": "tvSpecial",
-         "series": "series", "liveFeeds": "liveFeed"}
+__all__ = ["GENRES", "LISTS", "Playable", "RokuBuild", "RokuBuilder", "Shape", "build_roku_feed",
+           "roku_language", "series_id", "source_shapes"]
+
 LANGUAGE = re.compile(r"[a-z]{2,3}(-([A-Za-z]{2}|[0-9]{3}))?")
 
 
@@ -47,50 +45,15 @@ def roku_language(language: str | None) -> str:
     return code if LANGUAGE.fullmatch(code) else "en"
 
 
-def series_id(channel_id: str, name: str) -> str:
-    return "s" + item_id(channel_id, "series:" + name)
-
-
-@dataclass(frozen=True)
-class Shape:
-    """How a source's videos appear on Roku, from its ``options``:
-    ``{"roku_type": "movies"}``, ``{"roku_type": "tvSpecials"}`` or
-    ``{"roku_type": "series", "series": "Weekly Review", "seasons": true}``
-    (seasons by year of release). Anything else: short-form videos."""
-
-    roku_type: str = "shortFormVideos"
-    series: str = ""
-    seasons: bool = False
-    description: str = ""
-    thumbnail: str = ""
-
-    @classmethod
-    def of(cls, source: Source) -> "Shape":
-        options = source.options if isinstance(source.options, dict) else {}
-        kind = options.get("roku_type")
-        if kind not in ("movies", "tvSpecials", "series"):
-            return cls()
-        name = " ".join(str(options.get("series") or source.title or "Series").split())
-        return cls(roku_type=kind, series=name if kind == "series" else "",
-                   seasons=kind == "series" and bool(options.get("seasons")),
-                   description=source.description or "", thumbnail=source.thumbnail or "")
-
-
-SHORT_FORM = Shape()
-
-
 @dataclass(slots=True)
 class Playable:
     """One item made valid for Roku: ``fields`` is its Roku object, ``kind`` the
-    feed list it belongs to (episodes: ``series``), ``section`` its playlist."""
+    feed list it belongs to (episodes: ``series``)."""
 
     item: Item
     kind: str
     fields: dict
     series: str = ""
-    season: int | None = None
-    made: Made | None = None
-    section: str = ""
 
     @property
     def id(self) -> str:
@@ -100,34 +63,43 @@ class Playable:
     def media_type(self) -> str:
         return "episode" if self.series else LISTS[self.kind]
 
-    def to_bytes(self) -> bytes:
-        """``orjson.dumps(self.fields)``, from the bytes kept with what was made."""
-        if self.made is None:
-            return orjson.dumps(self.fields)
-        body = self.made.to_bytes()
-        if not self.series:
-            return body
-        return body[:-1] + b',"episodeNumber":%d}' % self.fields["episodeNumber"]
-
-
-
 
 @dataclass
 class RokuBuild:
-    doc: dict
-    playables: list[Playable]
-    carried: list[Playable]
+    """A built feed: every item made valid (``rows``, newest first), those the feed
+    carries (all of them unless a budget cut it) and the document, as bytes and (on
+    demand) as dicts. ``playables`` and ``carried`` are the same items as objects,
+    made on demand for the other formats."""
+
+    head: dict
+    rows: list[Row]
+    numbers: dict[str, int]
     series: dict[str, dict]
+    carried_rows: list[Row] = field(default_factory=list)
     left_out: list[tuple[str, str]] = field(default_factory=list)
     text_only: int = 0
     body: bytes | None = None
-    raw: Callable[[], dict] | None = None
+
+    @cached_property
+    def playables(self) -> list[Playable]:
+        return [self._playable(row) for row in self.rows]
+
+    @cached_property
+    def carried(self) -> list[Playable]:
+        if self.carried_rows is self.rows:
+            return self.playables
+        ids = {row[1] for row in self.carried_rows}
+        return [p for p in self.playables if p.id in ids]
+
+    @cached_property
+    def doc(self) -> dict:
+        return assemble(self.head, self.carried_rows, self.numbers, self.series)
 
     def to_bytes(self) -> bytes:
-        """``orjson.dumps(self.doc)``, from the document with each item's object as
-        its bytes (see ``RokuBuilder.assemble``) when there is one."""
+        """``orjson.dumps(self.doc)``, written from each item's bytes."""
         if self.body is None:
-            self.body = orjson.dumps(self.raw() if self.raw else self.doc)
+            self.body = orjson.dumps(assemble(self.head, self.carried_rows, self.numbers,
+                                              self.series, raw=True))
         return self.body
 
     def find(self, content_id: str) -> tuple[str, dict] | None:
@@ -140,18 +112,22 @@ class RokuBuild:
                 return playable.media_type, playable.fields
         return None
 
+    def _playable(self, row: Row) -> Playable:
+        _, ident, made, item = row
+        return Playable(item, made.kind, item_fields(made, self.numbers), made.series)
 
-def descriptions(item: Item) -> dict:
-    """shortDescription from the summary (else the body, else the title) and a
-    longDescription from the body (else the summary) when it says more."""
-    summary = lead([item.summary or ""], LONG_LIMIT)
-    body = lead(item.body or [], LONG_LIMIT)
-    short = cut(summary or body or lead([item.title or ""], SHORT_LIMIT), SHORT_LIMIT)
-    out = {"shortDescription": short}
-    long = cut(body or summary, LONG_LIMIT)
-    if long and long != short:
-        out["longDescription"] = long
-    return out
+
+@dataclass(slots=True)
+class Scan:
+    """What a build found in the items: ``rows`` (newest first), (id, why) of those
+    ``left_out``, the ``episodes`` (newest first) with their source's shape, the
+    newest ``updated`` time and how many were text-only."""
+
+    rows: list[Row]
+    left_out: list[tuple[str, str]]
+    episodes: list[tuple[Row, Shape]]
+    updated: datetime | None
+    text_only: int
 
 
 class RokuBuilder:
@@ -164,278 +140,136 @@ class RokuBuilder:
         self.channel = channel
         self.shapes = shapes or {}
         self.now = now or datetime.now(timezone.utc)
-        self.zone = _zone(channel.timezone)
-        self.default_thumbnail = channel.default_thumbnail if is_url(channel.default_thumbnail) else ""
+        self.maker = ItemMaker(channel)
         self.cache = cache
 
     @property
     def setting(self) -> tuple:
-        """The channel's part in an item's object (besides its id, in series ids)."""
-        return (self.zone.key, self.default_thumbnail)
+        return self.maker.setting
 
     def build(self, items: list[Item], budget: int | None = DEFAULT_BUDGET) -> RokuBuild:
         with _collector_paused():
             return self._build(items, budget)
 
     def _build(self, items: list[Item], budget: int | None) -> RokuBuild:
-        self.left_out: list[tuple[str, str]] = []
-        self.text_only = 0
-        self.series_shapes: dict[str, Shape] = {}
-        self.previous = self.cache.previous(self.channel.id, self.setting) if self.cache else {}
-        self.current: dict[str, Made] = {}
-        rows = sorted(((columns(item), item) for item in items), key=newest_first, reverse=True)
-        kept = [(values, p) for values, item in rows if (p := self.playable(values, item))]
+        scan = self.scan(items)
+        rows = scan.rows
+        newest = max(filter(None, (scan.updated, rows[0][0] if rows else None)), default=self.now)
+        head = {"providerName": self.channel.provider_name or self.channel.title or self.channel.id,
+                "lastUpdated": utc_iso(newest), "language": roku_language(self.channel.language)}
+        build = RokuBuild(head, rows, episode_numbers([row for row, _ in scan.episodes]),
+                          self.series_shells(scan.episodes), rows, scan.left_out, scan.text_only)
+        return build if budget is None else self.within(budget, build)
+
+    def scan(self, items: list[Item]) -> Scan:
+        """Each item made (or taken from the cache), in one pass that reads only what
+        it must of an unchanged item.
+
+        The cache's key for an item is its content hash (every stored content field),
+        its publication time (an undated entry's is not in the hash) and its source's
+        shape. Without a content hash (items not stored through ``feeds.items``)
+        nothing says the content is the same, so it is made again."""
+        previous = self.cache.previous(self.channel.id, self.setting) if self.cache else {}
+        current: dict[str, Made] = {}
+        shape_of, make = self.shapes.get, self.maker.make
+        rows: list[Row] = []
+        bad: list[tuple[datetime, str, str]] = []
+        episodes: list[tuple[Row, Shape]] = []
+        newest: datetime | None = None
+        text_only = 0
+        for item in items:
+            try:
+                values = read_columns(item.__dict__)
+            except KeyError:
+                values = columns(item)
+            ident, kind, videos, source_id, digest, published, updated = values
+            if not videos and kind != "live":
+                text_only += 1
+                continue
+            shape = shape_of(source_id, SHORT_FORM)
+            key = (digest, published, shape)
+            made = previous.get(ident)
+            if made is None or made.key != key or not digest:
+                made = make(item, shape)
+                made.key = key
+            if digest:
+                current[ident] = made
+            if made.reason:
+                bad.append((published, ident, made.reason))
+                continue
+            row = (published, ident, made, item)
+            rows.append(row)
+            if made.series:
+                episodes.append((row, shape))
+            if updated is not None and (newest is None or updated > newest):
+                newest = updated
         if self.cache is not None:
-            self.cache.replace(self.channel.id, self.setting, self.current)
-        playables = [p for _, p in kept]
-        number_episodes(playables)
-        series = {ident: self.series_shell(ident, playables) for ident in self.series_shapes}
-        head = self.head([values for values, _ in kept])
-        if budget is None:
-            sections = self.sections(playables)
-            raw = partial(self.assemble, head, playables, series, sections=sections, raw=True)
-            return RokuBuild(self.assemble(head, playables, series, sections=sections), playables,
-                             playables, series, self.left_out, self.text_only, raw=raw)
-        return self.within(budget, head, playables, series)
+            self.cache.replace(self.channel.id, self.setting, current)
+        rows.sort(reverse=True)
+        bad.sort(reverse=True)
+        episodes.sort(key=lambda pair: pair[0][:2], reverse=True)
+        return Scan(rows, [(ident, reason) for _, ident, reason in bad], episodes, newest, text_only)
 
-    def head(self, items: list[dict]) -> dict:
-        """The root fields, from the ``columns`` of the items carried. lastUpdated is the
-        newest content time, so an unchanged channel publishes the same bytes (and the
-        same ETag) again."""
-        times = [t for values in items for t in (values["published"], values["updated"]) if t is not None]
-        newest = max(times, default=self.now)
-        return {"providerName": self.channel.provider_name or self.channel.title or self.channel.id,
-                "lastUpdated": utc_iso(newest),
-                "language": roku_language(self.channel.language)}
+    def series_shells(self, episodes: list[tuple[Row, Shape]]) -> dict[str, dict]:
+        """Each series without its episodes: named by its source, shown by its newest
+        episode's thumbnail unless the source has one, dated by its first episode."""
+        by_series: dict[str, list[tuple[Row, Shape]]] = {}
+        for pair in episodes:
+            by_series.setdefault(pair[0][2].series, []).append(pair)
+        shells = {}
+        for ident, pairs in by_series.items():
+            shape = pairs[0][1]
+            newest, oldest = pairs[0][0][2].fields, pairs[-1][0][2].fields
+            shells[ident] = {"id": ident, "title": shape.series, "genres": GENRES,
+                             "thumbnail": shape.thumbnail if is_url(shape.thumbnail) else newest["thumbnail"],
+                             "releaseDate": oldest["releaseDate"],
+                             "shortDescription": series_description(shape)}
+        return shells
 
-    def within(self, budget: int, head: dict, playables: list[Playable],
-               series: dict[str, dict]) -> RokuBuild:
+    def within(self, budget: int, build: RokuBuild) -> RokuBuild:
+        """``build`` cut to the newest items that fit in ``budget`` bytes."""
         sizer = Budget(budget)
-        base = self.assemble(head, [], series, every_list=True,
-                             sections=self.sections(playables))
-        fixed = len(orjson.dumps(base))
+        fixed = len(orjson.dumps(skeleton(build.head, build.rows)))
         shells = {ident: len(orjson.dumps(shell)) + 2 * (len(ident) + 3) + 48
-                  for ident, shell in series.items()}
-        costs = [self.cost(p, shells) for p in playables]
+                  for ident, shell in build.series.items()}
+        costs = [cost(row, build.numbers, shells) for row in build.rows]
         while True:
             kept = sizer.fit(fixed, costs)
-            carried = [p for p, keep in zip(playables, kept) if keep]
-            sections = self.sections(carried)
-            doc = self.assemble(head, carried, series, sections=sections)
-            body = orjson.dumps(self.assemble(head, carried, series, sections=sections, raw=True))
+            carried = [row for row, keep in zip(build.rows, kept) if keep]
+            body = orjson.dumps(assemble(build.head, carried, build.numbers, build.series, raw=True))
             if sizer.holds(len(body)) or not carried:
                 break
             sizer.shrink(len(body))
         reason = over_budget_reason(budget)
-        left_out = self.left_out + [(p.id, reason) for p, keep in zip(playables, kept) if not keep]
-        return RokuBuild(doc, playables, carried, series, left_out, self.text_only, body)
-
-    def cost(self, playable: Playable, shells: dict[str, int]) -> Cost:
-        """An item's own size, its places in two playlists, and for an episode its
-        series without episodes, paid by the first episode carried."""
-        size = len(playable.to_bytes()) + 1
-        if playable.series:
-            return Cost(size, playable.series, shells[playable.series])
-        if playable.kind == "liveFeeds":
-            return Cost(size)
-        return Cost(size + 2 * (len(playable.id) + 3))
-
-    def playable(self, values: dict, item: Item) -> Playable | None:
-        """The item (with its ``columns`` as ``values``) made valid for Roku, or None."""
-        if values["kind"] != "live" and not values["videos"]:
-            self.text_only += 1
-            return None
-        shape = self.shapes.get(values["source_id"], SHORT_FORM)
-        made = self.made(values, item, shape)
-        if made.reason:
-            self.left_out.append((values["id"], made.reason))
-            return None
-        if made.series:
-            self.series_shapes.setdefault(made.series, shape)
-        return Playable(item, made.kind, made.fields, made.series, made.season, made, made.section)
-
-    def made(self, values: dict, item: Item, shape: Shape) -> Made:
-        """What the item makes, from the cache when its key is the same as then.
-        Without a content hash (items not stored through ``feeds.items``) nothing
-        says the content is the same, so it is made again."""
-        ident, digest = values["id"], values["content_hash"]
-        if not digest:
-            return self.make(item, shape)
-        key = (digest, values["published"], shape)
-        made = self.previous.get(ident)
-        if made is None or made.key != key:
-            made = self.make(item, shape)
-            made.key = key
-        self.current[ident] = made
-        return made
-
-    def make(self, item: Item, shape: Shape) -> Made:
-        made = self.live_feed(item) if item.kind == "live" else self.vod(item, shape)
-        if made.reason:
-            return made
-        made.section = section_name(item)
-        if made.kind == "series":
-            made.series = series_id(self.channel.id, shape.series)
-            made.season = self.local(item).year if shape.seasons else None
-        return made
-
-    def vod(self, item: Item, shape: Shape) -> Made:
-        videos, problem = roku_videos(item.videos)
-        duration = item.duration or max((v.get("duration") or 0 for v in item.videos), default=0)
-        reason = self.common_problem(item) or problem or (None if duration >= 1 else "no duration")
-        if reason:
-            return Made(reason=reason)
-        fields = {**self.common(item),
-                  "releaseDate": self.local(item).date().isoformat(),
-                  "content": {"dateAdded": utc_iso(item.published), "videos": videos,
-                              "duration": int(duration)}}
-        if shape.roku_type in ("movies", "tvSpecials"):
-            fields["genres"] = GENRES
-        if shape.roku_type != "series" and (tags := roku_tags(item.tags)):
-            fields["tags"] = tags
-        return Made(shape.roku_type, fields)
-
-    def live_feed(self, item: Item) -> Made:
-        videos, problem = roku_videos(item.videos)
-        reason = self.common_problem(item) or (problem and "no playable stream")
-        if reason:
-            return Made(reason=reason)
-        fields = {**self.common(item),
-                  "content": {"dateAdded": utc_iso(item.published), "videos": videos}}
-        return Made("liveFeeds", fields)
-
-    def common_problem(self, item: Item) -> str | None:
-        if not title_of(item):
-            return "no title"
-        if not self.thumbnail(item):
-            return "no thumbnail"
-        return None
-
-    def common(self, item: Item) -> dict:
-        return {"id": item.id, "title": title_of(item), "thumbnail": self.thumbnail(item),
-                **descriptions(item)}
-
-    def thumbnail(self, item: Item) -> str:
-        return item.image_url if is_url(item.image_url) else self.default_thumbnail
-
-    def local(self, item: Item) -> datetime:
-        return item.published.astimezone(self.zone)
-
-    def series_shell(self, ident: str, playables: list[Playable]) -> dict:
-        """A series without its episodes: named by its source, dated by its first episode."""
-        shape = self.series_shapes[ident]
-        episodes = [p for p in playables if p.series == ident]
-        text = " ".join(shape.description.split()) or f"Every episode of {shape.series}."
-        return {"id": ident, "title": shape.series, "genres": GENRES,
-                "thumbnail": shape.thumbnail if is_url(shape.thumbnail) else episodes[0].fields["thumbnail"],
-                "releaseDate": episodes[-1].fields["releaseDate"],
-                "shortDescription": shorten(text, SHORT_LIMIT)}
-
-    def sections(self, playables: list[Playable]) -> dict[str, list[str]]:
-        """Playlist name -> ids, newest first: "Latest", then one per section in the
-        order of their newest item. Episodes are listed as their series."""
-        rows: dict[str, list[str]] = {LATEST: []}
-        for playable in playables:
-            if playable.kind == "liveFeeds":
-                continue
-            for name in (LATEST, playable.section):
-                row = rows.get(name)
-                if row is None:
-                    if not name or len(rows) > MAX_SECTIONS:
-                        continue
-                    row = rows[name] = []
-                if len(row) < PLAYLIST_LENGTH:
-                    ident = playable.series or playable.id
-                    if ident not in row:
-                        row.append(ident)
-        return rows
-
-    def assemble(self, head: dict, carried: list[Playable], series: dict[str, dict],
-                 every_list: bool = False, sections: dict[str, list[str]] | None = None,
-                 raw: bool = False) -> dict:
-        """The document. With ``every_list``, every list that could appear is there,
-        empty, and the playlists have no ids: the fixed part of the feed's size.
-        With ``raw``, each item's object is there as its bytes, an ``orjson.Fragment``
-        that orjson copies as it is: the same JSON without serialising items again."""
-        doc = dict(head)
-        lists: dict[str, list] = {name: [] for name in LISTS}
-        for playable in carried:
-            if not playable.series:
-                lists[playable.kind].append(entry(playable, raw))
-        lists["series"] = [series_object(series[ident], carried, raw)
-                           for ident in dict.fromkeys(p.series for p in carried if p.series)]
-        doc.update((name, rows) for name, rows in lists.items() if rows or every_list)
-        rows = sections if sections is not None else self.sections(carried)
-        playlists = [{"name": name, "itemIds": [] if every_list else ids}
-                     for name, ids in rows.items() if ids]
-        if playlists:
-            doc["playlists"] = playlists
-            doc["categories"] = [{"name": p["name"], "playlistName": p["name"], "order": "manual"}
-                                 for p in playlists]
-        return doc
+        build.left_out += [(row[1], reason) for row, keep in zip(build.rows, kept) if not keep]
+        build.carried_rows = carried
+        build.body = body
+        return build
 
 
-COLUMNS = frozenset({"id", "kind", "videos", "source_id", "content_hash", "published", "updated"})
+COLUMNS = ("id", "kind", "videos", "source_id", "content_hash", "published", "updated")
+read_columns = itemgetter(*COLUMNS)
+"""The ``COLUMNS`` a build reads for every item, cached or not, from the values
+SQLAlchemy keeps in an instance's ``__dict__``: going through its attribute
+descriptors, a Python call per read, would be most of a cached build's time.
+Raises ``KeyError`` when one is not loaded (expired, deferred): see ``columns``."""
 
 
-def columns(item: Item) -> dict:
-    """The item's columns a build reads for every item, cached or not. SQLAlchemy
-    keeps loaded values in the instance ``__dict__``; reading them there skips its
-    attribute descriptor, a Python call per read that would otherwise be most of a
-    cached build's time. Values not loaded (expired, deferred) are read the usual
-    way. The dict returned may be the instance's own: only read it."""
-    values = item.__dict__
-    if values.keys() >= COLUMNS:
-        return values
-    return {name: getattr(item, name) for name in COLUMNS}
+def columns(item: Item) -> tuple:
+    """The item's ``COLUMNS``, loading any that are not."""
+    return tuple(getattr(item, name) for name in COLUMNS)
 
 
-def newest_first(row: tuple[dict, Item]) -> tuple[datetime, str]:
-    return row[0]["published"], row[0]["id"]
-
-
-def entry(playable: Playable, raw: bool) -> dict | orjson.Fragment:
-    return orjson.Fragment(playable.to_bytes()) if raw else playable.fields
-
-
-def series_object(shell: dict, carried: list[Playable], raw: bool = False) -> dict:
-    episodes = sorted((p for p in carried if p.series == shell["id"]),
-                      key=lambda p: (p.season or 0, p.fields["episodeNumber"]))
-    if episodes[0].season is None:
-        return {**shell, "episodes": [entry(p, raw) for p in episodes]}
-    seasons: dict[int, list[dict]] = {}
-    for playable in episodes:
-        seasons.setdefault(playable.season, []).append(entry(playable, raw))
-    return {**shell, "seasons": [{"seasonNumber": n, "episodes": e} for n, e in seasons.items()]}
-
-
-def number_episodes(playables: list[Playable]) -> None:
-    """Episodes numbered by publish order, oldest first, within a series (or season).
-    The number depends on the other episodes, so it goes on a copy of the object made."""
-    counters: dict[tuple[str, int | None], int] = {}
-    for playable in reversed(playables):
-        if playable.series:
-            key = (playable.series, playable.season)
-            counters[key] = counters.get(key, 0) + 1
-            playable.fields = {**playable.fields, "episodeNumber": counters[key]}
-
-
-def roku_tags(tags: list[str]) -> list[str]:
-    clean = (" ".join(str(tag).split()) for tag in tags or [])
-    return [tag for tag in dict.fromkeys(clean) if 0 < len(tag) <= TAG_LIMIT][:MAX_TAGS]
-
-
-def title_of(item: Item) -> str:
-    return " ".join((item.title or "").split())
-
-
-def section_name(item: Item) -> str:
-    """The playlist of an item's outermost section (Roku allows 20 characters)."""
-    categories = item.categories
-    if not categories:
-        return ""
-    name = " ".join(str(categories[0]).split())[:PLAYLIST_NAME_LIMIT].strip()
-    return "" if name == LATEST else name
+def cost(row: Row, numbers: dict[str, int], shells: dict[str, int]) -> Cost:
+    """An item's own size, its places in two playlists, and for an episode its
+    series without episodes, paid by the first episode carried."""
+    made = row[2]
+    size = len(item_bytes(made, numbers)) + 1
+    if made.series:
+        return Cost(size, made.series, shells[made.series])
+    if made.kind == "liveFeeds":
+        return Cost(size)
+    return Cost(size + 2 * (len(row[1]) + 3))
 
 
 @contextlib.contextmanager
@@ -450,13 +284,6 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def _zone(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ValueError, KeyError, OSError):
-        return ZoneInfo("UTC")
 
 
 def source_shapes(sources: list[Source]) -> dict[int | None, Shape]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import orjson
 
 
-@dataclass
+@dataclass(slots=True)
 class Made:
     """What the builder makes of one item on its own, whatever the other items: its
     Roku object (an episode's without its number) and feed list, or why it is left
@@ -22,13 +22,16 @@ class Made:
     reason: str = ""
     key: tuple = ()
     body: bytes | None = None
+    fragment: orjson.Fragment | None = None
 
     def to_bytes(self) -> bytes:
         """``orjson.dumps(self.fields)``, copied to its exact size: orjson's result
         keeps the whole buffer it wrote into (4 KB at least), three times an
-        item's size, and these bytes are kept."""
+        item's size, and these bytes are kept. ``fragment`` holds them for orjson
+        to copy into a document as they are."""
         if self.body is None:
             self.body = memoryview(orjson.dumps(self.fields)).tobytes()
+            self.fragment = orjson.Fragment(self.body)
         return self.body
 
 

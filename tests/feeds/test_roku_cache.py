@@ -8,11 +8,13 @@ from datetime import timedelta
 import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from feeds.items import CONTENT_FIELDS
 from feeds.roku import RokuBuilder, Shape, build_roku_feed
+from feeds.roku_items import ItemMaker
 from feeds.roku_cache import ItemCache
-from feeds.tables import Item
+from feeds.tables import Item, Source
 from tests.feeds.test_roku import HLS, MP4, NOW, make_channel, make_item
 
 SHAPES = {1: Shape(), 2: Shape(roku_type="movies"), 3: Shape(roku_type="tvSpecials"),
@@ -78,8 +80,8 @@ def test_a_warm_build_makes_only_the_items_that_changed(monkeypatch):
     cache = ItemCache()
     build(items, cache=cache)
     made = []
-    real = RokuBuilder.make
-    monkeypatch.setattr(RokuBuilder, "make", lambda self, item, shape: made.append(item.id) or real(self, item, shape))
+    real = ItemMaker.make
+    monkeypatch.setattr(ItemMaker, "make", lambda self, item, shape: made.append(item.id) or real(self, item, shape))
     items[3].title = "A new title"
     hashed(items[3])
     warm = build(items, cache=cache)
@@ -169,6 +171,26 @@ def test_a_partial_build_of_a_builder_without_a_cache_leaves_the_cache_alone():
     build(items, cache=cache)
     RokuBuilder(make_channel(), SHAPES).build(items[:1], budget=None)
     assert len(cache.previous("news", RokuBuilder(make_channel()).setting)) > 1
+
+
+def test_items_read_back_from_the_store_build_the_same_feed_loaded_or_expired(backend):
+    """The builder reads each item's columns from the values SQLAlchemy has loaded;
+    expired ones (after a commit, say) are loaded again, not missed."""
+    with backend.Session() as session:
+        session.add(make_channel())
+        session.add_all(Source(id=n, channel_id="news", kind="mrss", url=f"https://news.example/{n}")
+                        for n in SHAPES)
+        session.flush()
+        session.add_all(catalogue())
+        session.commit()
+    with backend.Session() as session:
+        items = list(session.scalars(select(Item)))
+        cache = ItemCache()
+        loaded = build(items, cache=cache)
+        session.expire_all()
+        session.expire(items[0], ["title"])
+        expired = build(items, cache=cache)
+        assert same(expired, loaded) and same(loaded, build(catalogue()))
 
 
 # Property: whatever changes between builds, a warm build is the cold build.
