@@ -24,15 +24,26 @@ class Made:
     body: bytes | None = None
     fragment: orjson.Fragment | None = None
 
+    def __lt__(self, other: "Made") -> bool:
+        """Never: builds sort rows, (published, id, made, item) tuples, by their
+        first two fields. Ids are unique, but an item passed twice ties there,
+        and the first passed stays first, as with a sort by key."""
+        return False
+
     def to_bytes(self) -> bytes:
         """``orjson.dumps(self.fields)``, copied to its exact size: orjson's result
         keeps the whole buffer it wrote into (4 KB at least), three times an
-        item's size, and these bytes are kept. ``fragment`` holds them for orjson
-        to copy into a document as they are."""
+        item's size, and these bytes are kept."""
         if self.body is None:
             self.body = memoryview(orjson.dumps(self.fields)).tobytes()
-            self.fragment = orjson.Fragment(self.body)
         return self.body
+
+    def to_fragment(self) -> orjson.Fragment:
+        """The bytes, for orjson to copy into a document as they are; kept, not
+        made again for every item at every build."""
+        if self.fragment is None:
+            self.fragment = orjson.Fragment(self.to_bytes())
+        return self.fragment
 
 
 class ItemCache:

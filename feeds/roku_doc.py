@@ -21,8 +21,7 @@ LISTS = {"shortFormVideos": "shortFormVideo", "movies": "movie", "tvSpecials": "
          "series": "series", "liveFeeds": "liveFeed"}
 
 Row = tuple[datetime, str, Made, Item]
-"""An item made valid: rows sort newest first by (published, id); ids are unique,
-so a sort never compares the rest."""
+"""An item made valid, newest first by (published, id)."""
 
 
 def assemble(head: dict, carried: list[Row], numbers: dict[str, int], series: dict[str, dict],
@@ -59,7 +58,7 @@ def collect(carried: list[Row], raw: bool) -> tuple[dict[str, list], dict[str, l
             episodes.setdefault(show, []).append(made)
             ident = show
         else:
-            lists[made.kind].append(made.fragment if raw else made.fields)
+            lists[made.kind].append((made.fragment or made.to_fragment()) if raw else made.fields)
             if made.kind == "liveFeeds":
                 continue
         if len(latest) < PLAYLIST_LENGTH and not (show and ident in latest):

@@ -77,7 +77,7 @@ class ItemMaker:
         if made.kind == "series":
             made.series = series_id(self.channel_id, shape.series)
             made.season = self.local(item).year if shape.seasons else None
-        made.to_bytes()
+        made.to_fragment()
         return made
 
     def vod(self, item: Item, shape: Shape) -> Made:

@@ -147,6 +147,12 @@ def test_an_item_that_cannot_be_made_valid_is_left_out_with_the_reason(fields, c
     assert validate_feed(result.doc) == []
 
 
+def test_an_item_passed_twice_makes_a_feed_the_validator_refuses_not_a_crash():
+    result = build([make_item("a", title="One"), make_item("a", title="Two")])
+    assert [(p.path, p.message) for p in validate_feed(result.doc)] == [
+        ("/shortFormVideos/1/id", "id 'a' is used twice (first at /shortFormVideos/0/id)")]
+
+
 def test_text_only_articles_stay_out_and_articles_with_a_video_come_in():
     result = build([make_item("text", kind="article", videos=[]),
                     make_item("article", kind="article")])
