@@ -7,10 +7,10 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import requests
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from feeds import demo, policy
@@ -56,6 +56,11 @@ INTERRUPTED = ("interrupted: the refresh stopped before it finished "
                "(worker lost or restarted, or the store unreachable)")
 
 
+LOST = ("lost: the refresh was queued but never started (its task was lost, as when a "
+        "broker restarts without persistence, or waited longer than a task may); "
+        "a later start would be recorded as a new run")
+
+
 def queue_run(Session: sessionmaker, source_id: int) -> int:
     """A run record for a refresh asked for now, so that ops get its id at once."""
     with Session() as session:
@@ -74,6 +79,24 @@ def close_interrupted_runs(session: Session, source_id: int, keep: int) -> int:
         Run.source_id == source_id, Run.status == "running", Run.id != keep)).all()
     for run in stale:
         _finish(run, "error", error=INTERRUPTED)
+    return len(stale)
+
+
+def close_stale_runs(Session: sessionmaker, queued_for: timedelta, running_for: timedelta,
+                     now: datetime | None = None) -> int:
+    """Close, as failed and saying why, the runs of any source that no worker will
+    finish: queued for longer than ``queued_for`` (longer than a task waits to be
+    delivered again) or running for longer than ``running_for`` (longer than a task
+    may run). Without this they would stay queued or running in the history of a
+    source that is not refreshed again."""
+    now = now or utcnow()
+    with Session() as session:
+        stale = session.scalars(select(Run).where(or_(
+            and_(Run.status == "queued", Run.started < now - queued_for),
+            and_(Run.status == "running", Run.started < now - running_for)))).all()
+        for run in stale:
+            _finish(run, "error", error=LOST if run.status == "queued" else INTERRUPTED)
+        session.commit()
     return len(stale)
 
 

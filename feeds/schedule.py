@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from feeds.db import utcnow
+from feeds.refresh import close_stale_runs
 from feeds.tables import Source
 
 CLAIM_SECONDS = 300
@@ -34,3 +35,11 @@ def dispatch_due(Session: sessionmaker, enqueue: Callable[[int], object],
     for source_id in ids:
         enqueue(source_id)
     return ids
+
+
+def tick(Session: sessionmaker, enqueue: Callable[[int], object], queued_for: timedelta,
+         running_for: timedelta, now: datetime | None = None) -> list[int]:
+    """One tick of the scheduler: close the runs no worker will finish (see
+    ``close_stale_runs``), then enqueue every due source."""
+    close_stale_runs(Session, queued_for, running_for, now)
+    return dispatch_due(Session, enqueue, now)

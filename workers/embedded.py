@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import timedelta
 
+from feeds import schedule
 from feeds.backend import Backend
-from feeds.schedule import dispatch_due
 from workers.jobs import refresh_and_publish
 
 log = logging.getLogger("workers.embedded")
+STALE_AFTER = timedelta(hours=1)
+"""A thread has no task time limit; a refresh's own fetch deadlines end it far sooner."""
 
 
 class EmbeddedRunner(threading.Thread):
@@ -26,7 +29,7 @@ class EmbeddedRunner(threading.Thread):
 
     def tick(self) -> list[int]:
         try:
-            return dispatch_due(self.backend.Session, self.refresh)
+            return schedule.tick(self.backend.Session, self.refresh, STALE_AFTER, STALE_AFTER)
         except Exception:
             log.exception("tick failed")
             return []

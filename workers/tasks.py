@@ -1,6 +1,7 @@
 """Celery tasks: thin shells around ``workers.jobs``.
 
-``tick`` (from beat) enqueues the due refreshes; ``refresh`` retries transient
+``tick`` (from beat) closes the runs no worker will finish and enqueues the due
+refreshes; ``refresh`` retries transient
 failures with exponential backoff and jitter; a refresh that changed something asks
 for a publish of its channel, and publishes asked for close together are folded
 into one."""
@@ -8,17 +9,18 @@ from __future__ import annotations
 
 import logging
 import random
+from datetime import timedelta
 
 import redis
 from sqlalchemy.exc import OperationalError
 
+from feeds import schedule
 from feeds.backend import Backend
 from feeds.refresh import record_failures, refuse_run
-from feeds.schedule import dispatch_due
 from feeds.settings import Settings
 from feeds.snapshots import CacheUnavailable
 from workers import jobs
-from workers.celery_app import HARD_TIME_LIMIT, celery
+from workers.celery_app import HARD_TIME_LIMIT, VISIBILITY_TIMEOUT, celery
 
 log = logging.getLogger("workers.tasks")
 
@@ -38,7 +40,11 @@ def backend() -> Backend:
 
 @celery.task(name="workers.tasks.tick", time_limit=60, soft_time_limit=50)
 def tick() -> list[int]:
-    return dispatch_due(backend().Session, lambda source_id: refresh.delay(source_id))
+    """A run queued for longer than the visibility timeout lost its message; one
+    running for longer than the hard time limit lost its worker."""
+    return schedule.tick(backend().Session, lambda source_id: refresh.delay(source_id),
+                         queued_for=timedelta(seconds=VISIBILITY_TIMEOUT),
+                         running_for=timedelta(seconds=HARD_TIME_LIMIT + 60))
 
 
 def retry_countdown(retries: int) -> float:

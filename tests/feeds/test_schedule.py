@@ -7,16 +7,19 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from feeds import policy
-from feeds.refresh import refresh_source
-from feeds.schedule import dispatch_due
-from feeds.sources import update_source
-from feeds.tables import Channel, Source
+from feeds.backend import Backend
+from feeds.refresh import INTERRUPTED, LOST, refresh_source
+from feeds.schedule import dispatch_due, tick
+from feeds.sources import recent_runs, update_source
+from feeds.tables import Channel, Run, Source
+from tests.conftest import make_settings
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-def sources(backend):
+def sources(database_url):
+    backend = Backend.from_settings(make_settings(database_url))
     with backend.Session() as session:
         session.add(Channel(id="news", title="News"))
         session.add_all([
@@ -27,7 +30,8 @@ def sources(backend):
                    next_due=NOW - timedelta(hours=1), enabled=False),
         ])
         session.commit()
-    return backend
+    yield backend
+    backend.close()
 
 
 def test_only_enabled_sources_that_are_due_are_dispatched(sources):
@@ -117,3 +121,22 @@ def test_failures_written_late_appear_in_the_run_history(sources):
         [run] = recent_runs(session, 1, 10)
         assert (run.status, run.error) == ("error", "store unavailable: disk I/O error")
         assert run.finished is not None
+
+
+def test_a_tick_closes_the_runs_no_worker_will_finish_and_says_why(sources):
+    ages = {"queued": (timedelta(hours=2), timedelta(minutes=10)),
+            "running": (timedelta(minutes=20), timedelta(minutes=2))}
+    with sources.Session() as session:
+        for status, (old, young) in ages.items():
+            session.add_all([Run(source_id=2, status=status, started=NOW - age) for age in (old, young)])
+        session.add(Run(source_id=2, status="ok", started=NOW - timedelta(days=1), finished=NOW))
+        session.commit()
+    dispatched = tick(sources.Session, [].append, queued_for=timedelta(hours=1),
+                      running_for=timedelta(minutes=6), now=NOW)
+    assert dispatched == [1]
+    with sources.Session() as session:
+        runs = [(run.status, run.error, NOW - run.started) for run in recent_runs(session, 2, 10)]
+    assert sorted(runs, key=lambda run: run[2]) == [
+        ("running", "", timedelta(minutes=2)), ("queued", "", timedelta(minutes=10)),
+        ("error", INTERRUPTED, timedelta(minutes=20)), ("error", LOST, timedelta(hours=2)),
+        ("ok", "", timedelta(days=1))]

@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 import threading
 import time
+from datetime import timedelta
 
 import orjson
 import pytest
 from sqlalchemy import func, select
 from werkzeug import Response
 
+from feeds.db import utcnow
 from feeds.tables import Item, Run
 from tests.conftest import ADMIN_TOKEN
 from tests.workers.conftest import wait_for
@@ -124,6 +126,8 @@ def test_two_workers_never_refresh_one_source_at_once(web, start_worker, upstrea
 
 def test_beat_ticks_and_due_sources_are_refreshed_without_asking(web, start_worker, upstream,
                                                                  worker_env, tmp_path):
+    """And a run whose task was lost long ago (queued two hours, more than the
+    visibility timeout) is closed by the tick, saying so."""
     import subprocess
     import sys
 
@@ -131,6 +135,11 @@ def test_beat_ticks_and_due_sources_are_refreshed_without_asking(web, start_work
 
     upstream.expect_request("/clips.xml").respond_with_data(mrss(1), content_type="application/rss+xml")
     source_id = add_source(web, upstream.url_for("/clips.xml"))
+    with web.application.extensions["backend"].Session() as session:
+        lost = Run(source_id=source_id, status="queued", started=utcnow() - timedelta(hours=2))
+        session.add(lost)
+        session.commit()
+        lost_id = lost.id
     start_worker()
     beat = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "workers.celery_app", "beat", "--loglevel=INFO",
@@ -141,6 +150,8 @@ def test_beat_ticks_and_due_sources_are_refreshed_without_asking(web, start_work
         wait_for(lambda: any(r["status"] == "ok" for r in runs(web, source_id)), timeout=45,
                  what="beat's tick to dispatch the due source")
         wait_for(lambda: roku_titles(web) == {"clip 0"}, what="the published feed")
+        [closed] = [r for r in runs(web, source_id) if r["id"] == lost_id]
+        assert closed["status"] == "error" and closed["error"].startswith("lost: the refresh was queued")
     finally:
         beat.terminate()
         beat.wait(10)
