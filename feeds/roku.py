@@ -13,19 +13,17 @@ item is a look-up, a sort and a copy.
 """
 from __future__ import annotations
 
-import contextlib
-import gc
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cached_property
 from operator import itemgetter
-from typing import Iterator
 
 import orjson
 
 from feeds.budget import DEFAULT_BUDGET, Budget, Cost, over_budget_reason
 from feeds.dates import utc_iso
+from feeds.gcpause import collector_paused
 from feeds.renditions import is_url
 from feeds.roku_cache import CACHE, ItemCache, Made
 from feeds.roku_doc import LISTS, Row, assemble, episode_numbers, item_bytes, item_fields, skeleton
@@ -148,7 +146,7 @@ class RokuBuilder:
         return self.maker.setting
 
     def build(self, items: list[Item], budget: int | None = DEFAULT_BUDGET) -> RokuBuild:
-        with _collector_paused():
+        with collector_paused():
             return self._build(items, budget)
 
     def _build(self, items: list[Item], budget: int | None) -> RokuBuild:
@@ -275,20 +273,6 @@ def cost(row: Row, numbers: dict[str, int], shells: dict[str, int]) -> Cost:
     if made.kind == "liveFeeds":
         return Cost(size)
     return Cost(size + 2 * (len(row[1]) + 3))
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """A build makes many small containers and no cycles; left on, the garbage
-    collector rescans the growing heap so often that time per item grows with
-    the size of the feed."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def source_shapes(sources: list[Source]) -> dict[int | None, Shape]:

@@ -4,13 +4,19 @@ One schema pass (jsonschema, compiled once) finds shape errors; one pass over th
 items then checks what a schema cannot say: ids unique across the feed, playlist
 and category references, category rules, descriptions that differ. Calendar dates
 are checked by the schema pass through a format checker, so they cost no extra walk.
+
+Checking every item against the schema is most of the time (about 0.3 ms an item),
+and a publish validates feeds whose items are nearly all those it validated last
+time: given a ``Memo``, the schema pass checks each item of a list on its own and
+skips those whose JSON it found valid before. The problems found are the same.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from importlib import resources
@@ -27,15 +33,23 @@ class Problem:
     message: str
 
 
-def validate_feed(doc: object) -> list[Problem]:
-    problems = _schema_problems(_validator("roku-feed.json"), doc)
+@dataclass
+class Memo:
+    """The items of one feed found valid by its last validation, by a digest of
+    their JSON, so that the next validation of that feed skips them."""
+
+    valid: set[bytes] = field(default_factory=set)
+
+
+def validate_feed(doc: object, memo: Memo | None = None) -> list[Problem]:
+    problems = _schema_problems("roku-feed.json", doc, memo)
     if isinstance(doc, dict):
         problems.extend(_feed_rules(doc))
     return _sorted(problems)
 
 
-def validate_search_feed(doc: object) -> list[Problem]:
-    problems = _schema_problems(_validator("roku-search.json"), doc)
+def validate_search_feed(doc: object, memo: Memo | None = None) -> list[Problem]:
+    problems = _schema_problems("roku-search.json", doc, memo)
     if isinstance(doc, dict):
         problems.extend(_duplicate_ids((a, f"/assets/{i}") for i, a in _dicts(doc.get("assets"))))
     return _sorted(problems)
@@ -142,8 +156,51 @@ def _validator(name: str) -> Validator:
     return _FeedValidator(json.loads(text), format_checker=_FORMATS)
 
 
-def _schema_problems(validator: Validator, doc: object) -> list[Problem]:
-    return [Problem(_pointer(e.absolute_path), _message(e)) for e in validator.iter_errors(doc)]
+def _schema_problems(name: str, doc: object, memo: Memo | None) -> list[Problem]:
+    if memo is None or not isinstance(doc, dict):
+        return _problems(_validator(name), doc)
+    lists = _item_validators(name)
+    shell = dict(doc)
+    problems: list[Problem] = []
+    valid: set[bytes] = set()
+    for key, items in doc.items():
+        if key not in lists or not isinstance(items, list):
+            continue
+        shell[key] = items[:1]
+        for index, item in enumerate(items[1:], 1):
+            digest = _digest(item)
+            found = [] if digest in memo.valid else _problems(lists[key], item, (key, index))
+            problems += found
+            if not found and digest:
+                valid.add(digest)
+    memo.valid = valid
+    return problems + _problems(_validator(name), shell)
+
+
+def _digest(item: object) -> bytes | None:
+    try:
+        return hashlib.blake2b(orjson.dumps(item), digest_size=16).digest()
+    except orjson.JSONEncodeError:
+        return None
+
+
+def _problems(validator: Validator, instance: object, at: tuple[str | int, ...] = ()) -> list[Problem]:
+    return [Problem(_pointer([*at, *e.absolute_path]), _message(e)) for e in validator.iter_errors(instance)]
+
+
+@cache
+def _item_validators(name: str) -> dict[str, Validator]:
+    """A validator per list of the feed whose schema says only "a list of <defined
+    item>": each of its items can be checked on its own, apart from the feed. The
+    first item stays in the feed, which keeps "not empty" rules true to it."""
+    schema = _validator(name).schema
+    out = {}
+    for key, rule in schema["properties"].items():
+        items = rule["items"] if rule.keys() == {"type", "items"} and rule["type"] == "array" else None
+        ref = items.get("$ref", "") if isinstance(items, dict) and items.keys() == {"$ref"} else ""
+        if ref.startswith("#/$defs/"):
+            out[key] = _FeedValidator({"$defs": schema["$defs"], "$ref": ref}, format_checker=_FORMATS)
+    return out
 
 
 def _pointer(path: Iterable[str | int]) -> str:

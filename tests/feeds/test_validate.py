@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from feeds.validate import Problem, format_problems, validate_bytes, validate_feed, validate_search_feed
+import feeds.validate as validate_module
+from feeds.validate import Memo, Problem, format_problems, validate_bytes, validate_feed, validate_search_feed
 
 NOW = "2024-05-31T09:30:00+02:00"
 IMG = "https://cdn.example.com/img/1920x1080.jpg"
@@ -461,3 +462,60 @@ def test_every_valid_feed_passes(doc: dict) -> None:
 
 def test_search_feed_root_must_be_an_object() -> None:
     assert validate_search_feed("feed") == [Problem("", "must be an object, got a string 'feed'")]
+
+
+# A memo of the items found valid: skipped next time, the same problems found
+
+def padded(doc: dict, base: dict) -> dict:
+    """``doc`` with the first item of ``base``'s lists put first in its own, so that
+    the items of ``doc`` sit where a validation with a memo checks them one by one."""
+    out = copy.deepcopy(doc)
+    for key, items in base.items():
+        if isinstance(items, list) and items and isinstance(out.get(key), list):
+            out[key] = [copy.deepcopy(items[0]), *out[key]]
+    return out
+
+
+MEMO_CASES = ([(minimal_feed, validate_feed, case) for case in BROKEN]
+              + [(minimal_search_feed, validate_search_feed, case) for case in SEARCH_BROKEN])
+
+
+@pytest.mark.parametrize(("base", "validate", "case"), MEMO_CASES, ids=[c[2][0] for c in MEMO_CASES])
+def test_a_memo_changes_no_problem_found(base: Callable[[], dict], validate: Callable, case: tuple) -> None:
+    doc = base()
+    case[1](doc)
+    for shape in (doc, padded(doc, base())):
+        warm = Memo()
+        assert validate(padded(base(), base()), warm) is not None and warm.valid
+        assert validate(shape, Memo()) == validate(shape, warm) == validate(shape)
+
+
+def many_assets(count: int) -> dict:
+    doc = minimal_search_feed()
+    first = doc["assets"][0]
+    doc["assets"] = [{**first, "id": f"v{n}"} for n in range(count)]
+    return doc
+
+
+def test_a_memo_skips_the_items_it_found_valid_and_keeps_only_the_last_ones(monkeypatch) -> None:
+    checked: list[tuple] = []
+    real = validate_module._problems
+    monkeypatch.setattr(validate_module, "_problems", lambda v, i, at=(): checked.append(at) or real(v, i, at))
+    memo = Memo()
+    doc = many_assets(50)
+    assert validate_search_feed(doc, memo) == [] and len(checked) == 50 and len(memo.valid) == 49
+    checked.clear()
+    doc["assets"][7]["durationInSeconds"] = "long"
+    problems = validate_search_feed(doc, memo)
+    assert [p.path for p in problems] == ["/assets/7/durationInSeconds"]
+    assert checked == [("assets", 7), ()] and len(memo.valid) == 48
+    checked.clear()
+    assert validate_search_feed(many_assets(10), memo) == [] and len(memo.valid) == 9
+    assert checked == [("assets", 7), ()], "only the one invalid last time is checked again"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(feeds(), feeds())
+def test_a_memo_of_one_valid_feed_finds_nothing_wrong_in_another(first: dict, second: dict) -> None:
+    memo = Memo()
+    assert validate_feed(first, memo) == [] and validate_feed(second, memo) == []
