@@ -44,7 +44,7 @@ def skeleton(head: dict, rows: list[Row]) -> dict:
 
 
 def collect(carried: list[Row], raw: bool) -> tuple[dict[str, list], dict[str, list[Made]], dict[str, list[str]]]:
-    """In one pass (it is most of a cached build's time): each list's items, each
+    """In one pass, as it runs over every carried item at every build: each list's items, each
     series' episodes, and the playlists, name -> ids newest first: "Latest", then
     one per section in the order of their newest item. A series stands in the
     playlists for its episodes."""
