@@ -331,8 +331,8 @@ def realistic_entry(n: int, rng: random.Random, version: int = 0, prefix: str = 
 
 def seed_channel(Session, channel_id: str, count: int, seed: int = 7) -> None:
     """A channel and ``count`` stored items, written straight into the store."""
-    from feeds.items import upsert_entries
-    from feeds.tables import Channel
+    from feeds.store.items import upsert_entries
+    from feeds.store.tables import Channel
 
     rng = random.Random(seed)
     with Session() as session:
@@ -347,7 +347,7 @@ def seed_channel(Session, channel_id: str, count: int, seed: int = 7) -> None:
 
 
 def add_source(Session, channel_id: str, url: str, every: int = 3600) -> int:
-    from feeds.tables import Source
+    from feeds.store.tables import Source
 
     with Session() as session:
         source = Source(channel_id=channel_id, kind="mrss", url=url, every=every,

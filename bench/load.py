@@ -35,9 +35,20 @@ from collections import Counter
 from pathlib import Path
 from xml.etree import ElementTree
 
-from bench._procs import (ADMIN_TOKEN, PrivatePostgres, PrivateRedis, Upstream, add_source,
-                          free_port, http_get, need, seed_channel, service_env, start_web,
-                          start_worker)
+from bench._procs import (
+    ADMIN_TOKEN,
+    PrivatePostgres,
+    PrivateRedis,
+    Upstream,
+    add_source,
+    free_port,
+    http_get,
+    need,
+    seed_channel,
+    service_env,
+    start_web,
+    start_worker,
+)
 
 CHANNEL = "bench"
 FEEDS = {f"/feeds/{CHANNEL}/roku.json", f"/feeds/{CHANNEL}/mrss.xml",

@@ -26,9 +26,9 @@ from sqlalchemy import select, update
 from bench._procs import seed_channel
 from feeds import publish
 from feeds.backend import Backend
-from feeds.roku_cache import CACHE
+from feeds.formats.roku_cache import CACHE
 from feeds.settings import Settings
-from feeds.tables import Channel, Item
+from feeds.store.tables import Channel, Item
 
 CHANNEL = "bench"
 CHANGED = 0.01

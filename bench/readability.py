@@ -26,8 +26,8 @@ import trafilatura  # noqa: E402
 from readability import Document  # noqa: E402
 
 from bench.scoring import CORPUS_DIR, Page, corpus_pages, f1, html_text, title_matches  # noqa: E402
-from feeds.article import parse_article  # noqa: E402
 from feeds.errors import ParseError  # noqa: E402
+from feeds.ingest.article import parse_article  # noqa: E402
 
 Extractor = Callable[[Page], tuple[str, str]]
 

@@ -32,11 +32,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import orjson  # noqa: E402
 
-from feeds.budget import DEFAULT_BUDGET  # noqa: E402
-from feeds.items import CONTENT_FIELDS  # noqa: E402
-from feeds.roku import Shape, build_roku_feed  # noqa: E402
-from feeds.roku_cache import ItemCache  # noqa: E402
-from feeds.tables import Channel, Item  # noqa: E402
+from feeds.formats.budget import DEFAULT_BUDGET  # noqa: E402
+from feeds.formats.roku import Shape, build_roku_feed  # noqa: E402
+from feeds.formats.roku_cache import ItemCache  # noqa: E402
+from feeds.store.items import CONTENT_FIELDS  # noqa: E402
+from feeds.store.tables import Channel, Item  # noqa: E402
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
 SECTIONS = ["News", "Sport", "Business", "Culture", "Weather", "Science"]
@@ -76,7 +76,7 @@ def make_items(count: int) -> list[Item]:
 
 
 def content_hash(item: Item) -> str:
-    """As ``feeds.items`` hashes what it stores: every content field."""
+    """As ``feeds.store.items`` hashes what it stores: every content field."""
     values = {name: getattr(item, name) for name in CONTENT_FIELDS}
     return hashlib.sha256(orjson.dumps(values, option=orjson.OPT_SORT_KEYS)).hexdigest()
 

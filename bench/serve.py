@@ -24,8 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench._procs import (Nginx, PrivateRedis, http_get, need, service_env, start_web,
-                          which, free_port)
+from bench._procs import Nginx, PrivateRedis, free_port, http_get, need, service_env, start_web, which
 
 CHANNEL = "bench"
 PATH = f"/feeds/{CHANNEL}/roku.json"
@@ -33,10 +32,10 @@ KINDS = ("full", "gzip", "304")
 
 
 def publish(database_url: str, redis_url: str, items: int) -> dict:
+    from bench._procs import seed_channel
     from feeds.backend import Backend
     from feeds.publish import publish_channel
     from feeds.settings import Settings
-    from bench._procs import seed_channel
 
     settings = Settings(database_url=database_url, redis_url=redis_url, admin_token=None,
                         fetch_allow_private=True, port=0, load_demo=False)

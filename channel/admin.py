@@ -11,10 +11,10 @@ from sqlalchemy import select
 from channel.context import backend, get_or_404
 from channel.enqueue import enqueue_refresh
 from channel.errors import error_response
-from feeds import sources as ops
-from feeds.checks import Invalid, check_channel, check_source
-from feeds.refresh import queue_run, refuse_run
-from feeds.tables import Channel, Run, Source
+from feeds.store import sources as ops
+from feeds.store.checks import Invalid, check_channel, check_source
+from feeds.store.runs import queue_run, refuse_run
+from feeds.store.tables import Channel, Run, Source
 from workers.jobs import refresh_and_publish
 
 bp = Blueprint("admin", __name__, url_prefix="/admin/api")

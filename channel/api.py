@@ -6,9 +6,10 @@ from sqlalchemy import select
 
 from channel.context import backend, get_or_404
 from channel.public import serve_snapshot
-from feeds import catalog
-from feeds.companion import channel_document, item_document, item_summary
-from feeds.tables import Channel, Item
+from feeds.formats.companion import channel_document, item_document, item_summary
+from feeds.formats.deeplink import MEDIA_TYPES, find_playable
+from feeds.store import catalog
+from feeds.store.tables import Channel, Item
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_CONTENT_ID = 255
@@ -63,10 +64,10 @@ def deeplink(channel: str):
     media_type = request.args.get("mediaType", "")
     if not content_id or len(content_id) > MAX_CONTENT_ID:
         abort(400, f"contentId is required, at most {MAX_CONTENT_ID} characters")
-    if media_type not in catalog.MEDIA_TYPES:
-        abort(400, "mediaType must be one of " + ", ".join(catalog.MEDIA_TYPES))
+    if media_type not in MEDIA_TYPES:
+        abort(400, "mediaType must be one of " + ", ".join(MEDIA_TYPES))
     with backend().Session() as session:
-        found = catalog.find_playable(session, get_or_404(session, Channel, channel, "channel"), content_id)
+        found = find_playable(session, get_or_404(session, Channel, channel, "channel"), content_id)
     if found is None:
         abort(404, f"no playable item {content_id!r} in channel {channel!r}")
     kind, roku_object = found

@@ -13,13 +13,13 @@ from tqdm import tqdm
 
 from channel.context import backend
 from feeds import demo as demo_site
-from feeds import sources as ops
-from feeds.checks import Invalid, check_channel, check_source
 from feeds.errors import FeedError
-from feeds.fetch import fetch
+from feeds.formats.validate import format_problems, validate_bytes
+from feeds.ingest.fetch import fetch
 from feeds.publish import get_or_publish
-from feeds.tables import Channel, Source
-from feeds.validate import format_problems, validate_bytes
+from feeds.store import sources as ops
+from feeds.store.checks import Invalid, check_channel, check_source
+from feeds.store.tables import Channel, Source
 from workers.jobs import publish, refresh
 
 EXPORTS = {"roku": "roku.json", "mrss": "mrss.xml", "search": "search.json"}

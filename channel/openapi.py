@@ -8,8 +8,9 @@ from functools import cache
 
 from apispec import APISpec
 
-from feeds.catalog import MAX_LIMIT, MEDIA_TYPES
-from feeds.tables import RUN_STATUSES, SOURCE_KINDS
+from feeds.formats.deeplink import MEDIA_TYPES
+from feeds.store.catalog import MAX_LIMIT
+from feeds.store.tables import RUN_STATUSES, SOURCE_KINDS
 
 TITLE = "Channel feeds"
 VERSION = "1.0.0"

@@ -6,7 +6,7 @@ from importlib import resources
 
 from flask import Blueprint, Response, abort, jsonify, request
 
-from feeds.validate import validate_bytes
+from feeds.formats.validate import validate_bytes
 
 bp = Blueprint("tools", __name__)
 MAX_DOCUMENT = 20 * 1024 * 1024
@@ -30,7 +30,7 @@ def validate():
 def schema(name: str):
     if name not in SCHEMAS:
         abort(404, f"no schema {name!r}; there are: {', '.join(SCHEMAS)}")
-    text = resources.files("feeds").joinpath("schemas", name).read_bytes()
+    text = resources.files("feeds").joinpath("formats", "schemas", name).read_bytes()
     response = Response(text, content_type="application/schema+json")
     response.headers["Cache-Control"] = "public, max-age=3600"
     response.add_etag()

@@ -14,9 +14,23 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from bench._procs import (ADMIN_TOKEN, Poller, PrivatePostgres, PrivateRedis, Proc, Upstream,
-                          add_source, free_port, http_get, need, seed_channel, service_env,
-                          start_web, start_worker, wait_for)
+from bench._procs import (
+    ADMIN_TOKEN,
+    Poller,
+    PrivatePostgres,
+    PrivateRedis,
+    Proc,
+    Upstream,
+    add_source,
+    free_port,
+    http_get,
+    need,
+    seed_channel,
+    service_env,
+    start_web,
+    start_worker,
+    wait_for,
+)
 
 CHANNEL = "drill"
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -146,7 +160,7 @@ class Stack:
         catch the same story stored twice under two keys)."""
         from sqlalchemy import select
 
-        from feeds.tables import Item
+        from feeds.store.tables import Item
 
         with self.backend.Session() as session:
             rows = session.execute(select(Item.key, Item.url).where(Item.channel_id == CHANNEL)).all()
@@ -160,8 +174,8 @@ class Stack:
             return json.loads(body)["runs"]
         from sqlalchemy import select
 
-        from feeds.sources import run_document
-        from feeds.tables import Run
+        from feeds.store.sources import run_document
+        from feeds.store.tables import Run
 
         with self.backend.Session() as session:
             rows = session.scalars(select(Run).where(Run.source_id == self.source_id)

@@ -12,8 +12,8 @@ v3, and no stored item was lost or duplicated.
 """
 from __future__ import annotations
 
-from drills._common import Stack, arguments, main_wrapper, titles_of_version
 from bench._procs import wait_for
+from drills._common import Stack, arguments, main_wrapper, titles_of_version
 
 PHASES = (("good", 2), ("500", 2), ("garbage", 2), ("timeout", 2), ("good", 3))
 

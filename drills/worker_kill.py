@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 
 from bench._procs import wait_for, worker_children
-from drills._common import Stack, VISIBILITY_TIMEOUT, arguments, main_wrapper, titles_of_version
+from drills._common import VISIBILITY_TIMEOUT, Stack, arguments, main_wrapper, titles_of_version
 
 
 def run() -> int:

@@ -8,9 +8,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
 from feeds import demo
-from feeds.db import create_all, make_engine, make_sessionmaker
 from feeds.settings import Settings
 from feeds.snapshots import MemorySnapshots, RedisSnapshots, make_snapshots
+from feeds.store.engine import create_all, make_engine, make_sessionmaker
 
 
 @dataclass

@@ -14,16 +14,16 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from feeds.budget import DEFAULT_BUDGET
-from feeds.companion import home_document
-from feeds.db import utcnow
+from feeds.dates import utcnow
+from feeds.formats.budget import DEFAULT_BUDGET
+from feeds.formats.companion import home_document
+from feeds.formats.mrss import build_mrss, check_mrss
+from feeds.formats.roku import RokuBuild, build_roku_feed, source_shapes
+from feeds.formats.search import build_search_feed
+from feeds.formats.validate import Memo, Problem, validate_feed, validate_search_feed
 from feeds.gcpause import collector_paused
-from feeds.mrss_feed import build_mrss, check_mrss
-from feeds.roku import RokuBuild, build_roku_feed, source_shapes
-from feeds.search_feed import build_search_feed
 from feeds.snapshots import Snapshot
-from feeds.tables import Channel, Item, Source
-from feeds.validate import Memo, Problem, validate_feed, validate_search_feed
+from feeds.store.tables import Channel, Item, Source
 
 JSON = "application/json"
 RSS = "application/rss+xml; charset=utf-8"

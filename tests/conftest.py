@@ -20,6 +20,15 @@ TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
 ADMIN_TOKEN = "test-admin-token"
 
 
+def shared(*parts: str) -> Path:
+    """A file of ``../shared`` (the seed article, the corpora). A test that reads one
+    fails, saying what is missing, when the folder is not beside the repository."""
+    if not SHARED.is_dir():
+        pytest.fail(f"{SHARED} is missing: the seed and corpus tests read it from beside "
+                    "the repository (a copy of the project's shared/ folder)", pytrace=False)
+    return SHARED.joinpath(*parts)
+
+
 def make_settings(database_url: str, **changes) -> Settings:
     values = dict(database_url=database_url, redis_url=None, admin_token=ADMIN_TOKEN,
                   fetch_allow_private=True, port=0, load_demo=False, tick_seconds=0.2)
@@ -42,7 +51,7 @@ def postgres_url():
 def _reset_postgres(url: str) -> None:
     from sqlalchemy import MetaData
 
-    from feeds.db import make_engine
+    from feeds.store.engine import make_engine
 
     engine = make_engine(url)
     metadata = MetaData()

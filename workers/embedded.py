@@ -6,8 +6,8 @@ import logging
 import threading
 from datetime import timedelta
 
-from feeds import schedule
 from feeds.backend import Backend
+from feeds.store import schedule
 from workers.jobs import refresh_and_publish
 
 log = logging.getLogger("workers.embedded")

@@ -8,7 +8,8 @@ import os
 from feeds.backend import Backend
 from feeds.metrics import PUBLISHES
 from feeds.publish import PublishError, PublishReport, publish_channel
-from feeds.refresh import RunReport, refuse_run, refresh_source
+from feeds.refresh import RunReport, refresh_source
+from feeds.store.runs import refuse_run
 
 log = logging.getLogger("workers")
 

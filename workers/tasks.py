@@ -14,11 +14,11 @@ from datetime import timedelta
 import redis
 from sqlalchemy.exc import OperationalError
 
-from feeds import schedule
 from feeds.backend import Backend
-from feeds.refresh import record_failures, refuse_run
 from feeds.settings import Settings
 from feeds.snapshots import CacheUnavailable
+from feeds.store import schedule
+from feeds.store.runs import record_failures, refuse_run
 from workers import jobs
 from workers.celery_app import HARD_TIME_LIMIT, VISIBILITY_TIMEOUT, celery
 

@@ -15,7 +15,7 @@ from requests.adapters import BaseAdapter
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from feeds.tables import Channel, Source
+from feeds.store.tables import Channel, Source
 
 SITE_DIR = Path(__file__).parent / "site"
 DEMO_BASE = "http://127.0.0.1:8000/demo-site/"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from feeds.validate import validate_feed
+from feeds.formats.validate import validate_feed
 
 
 @pytest.fixture

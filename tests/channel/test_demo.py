@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import gzip
-from pathlib import Path
 
 import orjson
 
-from feeds.validate import validate_feed
+from feeds.formats.validate import validate_feed
+from tests.conftest import shared
 
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "000_a81f25c9946499be.txt"
 SEED_TITLE = "Russia ready for 'wide-ranging' dialogue with US: Putin"
 
 
@@ -43,7 +42,7 @@ def test_the_seed_article_is_among_the_items(demo_client):
     listing = demo_client.get("/api/v1/channels/demo/items?q=wide-ranging").get_json()
     [summary] = [item for item in listing["items"] if item["title"] == SEED_TITLE]
     item = demo_client.get(f"/api/v1/items/{summary['id']}").get_json()
-    seed = [" ".join(part.split()) for part in SEED.read_text().split("\n\n") if part.strip()]
+    seed = [" ".join(part.split()) for part in shared("seeds", "000_a81f25c9946499be.txt").read_text().split("\n\n") if part.strip()]
     assert item["categories"] == ["News", "Foreign Policy", "Russia"]
     assert item["image"]["caption"] == seed[2]
     assert [" ".join(paragraph.split()) for paragraph in item["body"]] == seed[3:16]

@@ -9,8 +9,8 @@ import orjson
 import pytest
 from lxml import etree
 
-from feeds.tables import Channel, Item
-from feeds.validate import validate_search_feed
+from feeds.formats.validate import validate_search_feed
+from feeds.store.tables import Channel, Item
 
 FEEDS = {"/feeds/demo/roku.json": "application/json",
          "/feeds/demo/search.json": "application/json",

@@ -3,16 +3,15 @@ nothing dangerous reaches any output of ours (companion API, published feeds).""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from werkzeug import Response
 
 from feeds.publish import PublishError, publish_channel
 from feeds.refresh import refresh_source
-from feeds.tables import Channel, Source
+from feeds.store.tables import Channel, Source
+from tests.conftest import shared
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "feed-sanitize"
 DANGEROUS = re.compile(
     r"<\s*(script|iframe|frame|embed|object|applet|style|meta|link|form|base)\b"
     r"|javascript:|vbscript:|\son\w+\s*=|style\s*=|=\s*[\"']?\s*data:", re.IGNORECASE)
@@ -22,10 +21,11 @@ DANGEROUS = re.compile(
 def hostile_app(app, httpserver):
     """One channel per corpus file (so no entry is folded into another's item),
     each refreshed from the local server and published."""
-    files = sorted(CORPUS.glob("*.xml"))
-    assert len(files) > 400, f"corpus missing at {CORPUS}"
+    corpus = shared("corpus", "feed-sanitize")
+    files = sorted(corpus.glob("*.xml"))
+    assert len(files) > 400, f"expected the feedparser corpus at {corpus}"
     httpserver.expect_request(re.compile(r"/feeds/.+")).respond_with_handler(
-        lambda request: Response((CORPUS / request.path.rsplit("/", 1)[1]).read_bytes(),
+        lambda request: Response((corpus / request.path.rsplit("/", 1)[1]).read_bytes(),
                                  content_type="application/xml"))
     backend = app.extensions["backend"]
     with backend.Session() as session:

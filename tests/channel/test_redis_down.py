@@ -31,7 +31,7 @@ def test_feeds_are_served_from_memory_while_redis_is_down(sqlite_url, private_re
     assert client.get("/feeds/demo/roku.json").data == before.data
     backend = app.extensions["backend"]
     with backend.Session() as session:
-        from feeds.tables import Channel
+        from feeds.store.tables import Channel
         session.get(Channel, "demo").provider_name = "Demo News, again"
         session.commit()
     assert publish(backend, "demo") is not None

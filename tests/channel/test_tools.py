@@ -5,7 +5,7 @@ import json
 
 import orjson
 
-from feeds.validate import validate_feed
+from feeds.formats.validate import validate_feed
 
 
 def test_a_valid_feed_is_valid(demo_client):

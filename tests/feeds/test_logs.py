@@ -5,7 +5,7 @@ import json
 
 from feeds.logs import configure_logging
 from feeds.refresh import refresh_source
-from feeds.tables import Channel, Source
+from feeds.store.tables import Channel, Source
 from workers.jobs import publish
 
 

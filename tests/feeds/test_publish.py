@@ -8,12 +8,12 @@ import orjson
 import pytest
 
 import feeds.publish
-from feeds.items import upsert_entries
+from feeds.formats.roku import series_id
+from feeds.formats.validate import validate_feed, validate_search_feed
 from feeds.model import Entry, Video
 from feeds.publish import PublishError, publish_channel
-from feeds.roku import series_id
-from feeds.tables import Channel, Source
-from feeds.validate import validate_feed, validate_search_feed
+from feeds.store.items import upsert_entries
+from feeds.store.tables import Channel, Source
 
 START = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)
 NAMES = ("roku.json", "search.json", "mrss.xml", "home.json")

@@ -3,16 +3,14 @@ publisher's site: what is stored, what the run record says, and what a failure
 leaves alone."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from sqlalchemy import func, select
 
 from feeds.publish import publish_channel
 from feeds.refresh import refresh_source
-from feeds.tables import Channel, Item, Run, Source
+from feeds.store.tables import Channel, Item, Run, Source
+from tests.conftest import shared
 
-SEED_PAGE = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "press-article.html"
 RSS = """<?xml version="1.0"?><rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel>
 <title>Site</title><link>{base}</link>
 <item><title>Summary only</title><link>{base}/article</link><guid>a-1</guid>
@@ -51,7 +49,7 @@ def items(store) -> dict[str, Item]:
 def test_rss_with_follow_links_takes_the_full_article_from_its_page(store, httpserver):
     base = httpserver.url_for("").rstrip("/")
     httpserver.expect_request("/feed").respond_with_data(RSS.format(base=base), content_type="application/rss+xml")
-    httpserver.expect_request("/article").respond_with_data(SEED_PAGE.read_bytes(), content_type="text/html")
+    httpserver.expect_request("/article").respond_with_data(shared("seeds", "press-article.html").read_bytes(), content_type="text/html")
     source_id = add_source(store, kind="rss", url=httpserver.url_for("/feed"), options={"follow_links": True})
     report = refresh(store, source_id)
     assert (report.status, report.new) == ("ok", 2)
@@ -63,7 +61,7 @@ def test_rss_with_follow_links_takes_the_full_article_from_its_page(store, https
 
 
 def test_article_source_stores_one_item_by_canonical_url(store, httpserver):
-    httpserver.expect_request("/page").respond_with_data(SEED_PAGE.read_bytes(), content_type="text/html")
+    httpserver.expect_request("/page").respond_with_data(shared("seeds", "press-article.html").read_bytes(), content_type="text/html")
     source_id = add_source(store, kind="article", url=httpserver.url_for("/page"))
     assert refresh(store, source_id).new == 1
     [item] = items(store).values()

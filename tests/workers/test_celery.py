@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug import Response
 
-from feeds.db import utcnow
-from feeds.tables import Item, Run
+from feeds.dates import utcnow
+from feeds.store.tables import Item, Run
 from tests.conftest import ADMIN_TOKEN
 from tests.workers.conftest import wait_for
 

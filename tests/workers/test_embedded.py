@@ -5,8 +5,8 @@ import orjson
 
 from feeds.backend import Backend
 from tests.conftest import make_settings
-from workers.embedded import EmbeddedRunner
 from tests.workers.conftest import wait_for
+from workers.embedded import EmbeddedRunner
 
 
 def test_a_tick_refreshes_what_is_due_and_publishes(sqlite_url):

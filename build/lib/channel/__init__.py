@@ -1,0 +1,33 @@
+"""The web tier: a Flask app serving published snapshots, the companion API, the
+admin API and the developer tools."""
+from __future__ import annotations
+
+from flask import Flask
+
+from channel.fastpath import FeedFastPath
+from feeds.backend import Backend
+from feeds.logs import configure_logging
+from feeds.settings import Settings
+
+
+def create_app(settings: Settings | None = None, *, run_tasks: bool = False) -> Flask:
+    """The app factory. ``run_tasks`` starts the embedded refresh thread (``serve``
+    does that itself in the embedded mode; tests and gunicorn leave it off)."""
+    from channel import admin, api, docs, errors, health, metrics, preview, public, tools
+    from channel.cli import register
+
+    settings = settings or Settings.from_env()
+    configure_logging()
+    app = Flask(__name__)
+    app.config["SETTINGS"] = settings
+    app.extensions["backend"] = Backend.from_settings(settings)
+    errors.init_app(app)
+    for module in (public, api, admin, health, metrics, tools, preview, docs):
+        app.register_blueprint(module.bp)
+    register(app)
+    app.wsgi_app = FeedFastPath(app.wsgi_app, app.extensions["backend"].snapshots)
+    if run_tasks:
+        from workers.embedded import start
+
+        start(app.extensions["backend"])
+    return app

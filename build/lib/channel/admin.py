@@ -1,0 +1,159 @@
+"""The admin API: channels, sources, refresh now, run history. Every call needs
+``Authorization: Bearer <CHANNEL_ADMIN_TOKEN>``; with no token configured, every
+call is refused."""
+from __future__ import annotations
+
+import hmac
+
+from flask import Blueprint, abort, current_app, jsonify, request
+from sqlalchemy import select
+
+from channel.context import backend, get_or_404
+from channel.enqueue import enqueue_refresh
+from channel.errors import error_response
+from feeds.store import sources as ops
+from feeds.store.checks import Invalid, check_channel, check_source
+from feeds.store.runs import queue_run, refuse_run
+from feeds.store.tables import Channel, Run, Source
+from workers.jobs import refresh_and_publish
+
+bp = Blueprint("admin", __name__, url_prefix="/admin/api")
+MAX_RUNS = 200
+
+
+@bp.before_request
+def require_token():
+    expected = current_app.config["SETTINGS"].admin_token
+    if not expected:
+        abort(401, "the admin API is disabled: set CHANNEL_ADMIN_TOKEN to enable it")
+    given = request.headers.get("Authorization", "")
+    if not hmac.compare_digest(given.encode(), f"Bearer {expected}".encode()):
+        abort(401, "a valid admin token is required (Authorization: Bearer <token>)")
+
+
+@bp.errorhandler(Invalid)
+def invalid(exc: Invalid):
+    return error_response(400, "invalid request", fields=exc.errors)
+
+
+def _body() -> object:
+    data = request.get_json(silent=True)
+    if data is None:
+        raise Invalid({"body": "must be a JSON object"})
+    return data
+
+
+@bp.get("/channels")
+def list_channels():
+    with backend().Session() as session:
+        rows = session.scalars(select(Channel).order_by(Channel.id))
+        return jsonify({"channels": [ops.channel_admin_document(c) for c in rows]})
+
+
+@bp.post("/channels")
+def create_channel():
+    values = check_channel(_body())
+    with backend().Session() as session:
+        channel = ops.create_channel(session, values)
+        return jsonify(ops.channel_admin_document(channel)), 201
+
+
+@bp.get("/channels/<channel_id>")
+def get_channel(channel_id: str):
+    with backend().Session() as session:
+        return jsonify(ops.channel_admin_document(get_or_404(session, Channel, channel_id, "channel")))
+
+
+@bp.patch("/channels/<channel_id>")
+def change_channel(channel_id: str):
+    values = check_channel(_body(), partial=True)
+    with backend().Session() as session:
+        channel = ops.update_channel(session, get_or_404(session, Channel, channel_id, "channel"), values)
+        return jsonify(ops.channel_admin_document(channel))
+
+
+@bp.delete("/channels/<channel_id>")
+def delete_channel(channel_id: str):
+    with backend().Session() as session:
+        session.delete(get_or_404(session, Channel, channel_id, "channel"))
+        session.commit()
+    return "", 204
+
+
+@bp.get("/sources")
+def list_sources():
+    query = select(Source).order_by(Source.id)
+    if channel := request.args.get("channel"):
+        query = query.where(Source.channel_id == channel)
+    with backend().Session() as session:
+        return jsonify({"sources": [ops.source_document(s) for s in session.scalars(query)]})
+
+
+@bp.post("/sources")
+def create_source():
+    values = check_source(_body())
+    with backend().Session() as session:
+        source = ops.create_source(session, values)
+        return jsonify(ops.source_document(source)), 201
+
+
+@bp.get("/sources/<int:source_id>")
+def get_source(source_id: int):
+    with backend().Session() as session:
+        return jsonify(ops.source_document(get_or_404(session, Source, source_id, "source")))
+
+
+@bp.patch("/sources/<int:source_id>")
+def change_source(source_id: int):
+    values = check_source(_body(), partial=True)
+    with backend().Session() as session:
+        source = ops.update_source(session, get_or_404(session, Source, source_id, "source"), values)
+        return jsonify(ops.source_document(source))
+
+
+@bp.delete("/sources/<int:source_id>")
+def delete_source(source_id: int):
+    with backend().Session() as session:
+        session.delete(get_or_404(session, Source, source_id, "source"))
+        session.commit()
+    return "", 204
+
+
+@bp.post("/sources/<int:source_id>/refresh")
+def refresh_now(source_id: int):
+    current = backend()
+    with current.Session() as session:
+        get_or_404(session, Source, source_id, "source")
+    run_id = queue_run(current.Session, source_id)
+    if request.args.get("wait") in ("1", "true", "yes"):
+        refresh_and_publish(current, source_id, run_id)
+        with current.Session() as session:
+            return jsonify(ops.run_document(session.get(Run, run_id)))
+    try:
+        enqueue_refresh(current, source_id, run_id)
+    except Exception as exc:
+        refuse_run(current.Session, run_id, f"could not enqueue the refresh: {exc}")
+        return error_response(503, "the task queue is unreachable; nothing was queued", run_id=run_id)
+    return jsonify({"run_id": run_id, "status": "queued",
+                    "runs": f"/admin/api/sources/{source_id}/runs"}), 202
+
+
+def _int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise Invalid({name: f"must be a whole number from {low} to {high}"})
+    return int(raw)
+
+
+@bp.get("/sources/<int:source_id>/runs")
+def runs(source_id: int):
+    limit = _int_arg("limit", 20, 1, MAX_RUNS)
+    before = _int_arg("before", None, 1, 2**62)
+    with backend().Session() as session:
+        get_or_404(session, Source, source_id, "source")
+        rows = ops.recent_runs(session, source_id, limit, before)
+        more = len(rows) == limit
+        return jsonify({"runs": [ops.run_document(run) for run in rows],
+                        "next": f"?limit={limit}&before={rows[-1].id}" if more and rows else None})

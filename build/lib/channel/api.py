@@ -1,0 +1,77 @@
+"""The companion app's JSON API."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify, request
+from sqlalchemy import select
+
+from channel.context import backend, get_or_404
+from channel.public import serve_snapshot
+from feeds.formats.companion import channel_document, item_document, item_summary
+from feeds.formats.deeplink import MEDIA_TYPES, find_playable
+from feeds.store import catalog
+from feeds.store.tables import Channel, Item
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+MAX_CONTENT_ID = 255
+
+
+@bp.get("/channels")
+def channels():
+    with backend().Session() as session:
+        rows = session.scalars(select(Channel).order_by(Channel.id))
+        return jsonify({"channels": [channel_document(channel) for channel in rows]})
+
+
+@bp.get("/channels/<channel>/home")
+def home(channel: str):
+    return serve_snapshot(channel, "home.json")
+
+
+def _limit() -> int:
+    raw = request.args.get("limit", "20")
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= catalog.MAX_LIMIT:
+        abort(400, f"limit must be a whole number from 1 to {catalog.MAX_LIMIT}")
+    return int(raw)
+
+
+@bp.get("/channels/<channel>/items")
+def items(channel: str):
+    limit = _limit()
+    with backend().Session() as session:
+        get_or_404(session, Channel, channel, "channel")
+        try:
+            page = catalog.list_items(session, channel, category=request.args.get("category", ""),
+                                      query=request.args.get("q", ""), limit=limit,
+                                      cursor=request.args.get("cursor", ""))
+        except catalog.BadCursor as exc:
+            abort(400, str(exc))
+        return jsonify({"items": [item_summary(item) for item in page.items],
+                        "next_cursor": page.next_cursor})
+
+
+@bp.get("/items/<item_id>")
+def item(item_id: str):
+    with backend().Session() as session:
+        found = get_or_404(session, Item, item_id, "item")
+        return jsonify(item_document(found, catalog.related_items(session, found)))
+
+
+@bp.get("/channels/<channel>/deeplink")
+def deeplink(channel: str):
+    """What a deep link (``contentId`` + ``mediaType``) plays; a 404 sends the
+    channel app to its home screen."""
+    content_id = request.args.get("contentId", "")
+    media_type = request.args.get("mediaType", "")
+    if not content_id or len(content_id) > MAX_CONTENT_ID:
+        abort(400, f"contentId is required, at most {MAX_CONTENT_ID} characters")
+    if media_type not in MEDIA_TYPES:
+        abort(400, "mediaType must be one of " + ", ".join(MEDIA_TYPES))
+    with backend().Session() as session:
+        found = find_playable(session, get_or_404(session, Channel, channel, "channel"), content_id)
+    if found is None:
+        abort(404, f"no playable item {content_id!r} in channel {channel!r}")
+    kind, roku_object = found
+    if kind != media_type:
+        abort(404, f"{content_id!r} is a {kind}, not a {media_type}")
+    return jsonify({"id": content_id, "mediaType": kind, "title": roku_object["title"],
+                    "item": roku_object})

@@ -1,0 +1,244 @@
+"""The command line: ``flask --app channel …`` or ``python -m channel …``."""
+from __future__ import annotations
+
+import sys
+import tomllib
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import select
+from tqdm import tqdm
+
+from channel.context import backend
+from feeds import demo as demo_site
+from feeds.errors import FeedError
+from feeds.formats.validate import format_problems, validate_bytes
+from feeds.ingest.fetch import fetch
+from feeds.publish import get_or_publish
+from feeds.store import sources as ops
+from feeds.store.checks import Invalid, check_channel, check_source
+from feeds.store.tables import Channel, Source
+from workers.jobs import publish, refresh
+
+EXPORTS = {"roku": "roku.json", "mrss": "mrss.xml", "search": "search.json"}
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=None, help="Defaults to $PORT, else 8000.")
+@with_appcontext
+def serve_command(host: str, port: int | None) -> None:
+    """Serve the channel with the embedded server (refreshes on a thread when no Redis)."""
+    from werkzeug.serving import run_simple
+
+    from workers.embedded import start
+
+    current = backend()
+    if current.settings.embedded:
+        start(current)
+    port = port or current.settings.port
+    click.echo(f"serving on http://{host}:{port}/  (demo: /feeds/demo/roku.json)")
+    run_simple(host, port, current_app._get_current_object(), threaded=True)
+
+
+@click.command("demo")
+@with_appcontext
+def demo_command() -> None:
+    """Load the bundled demo channel, refresh its sources now and publish it."""
+    with backend().Session() as session:
+        demo_site.load_demo(session)
+        ids = list(session.scalars(select(Source.id).where(Source.channel_id == demo_site.CHANNEL_ID)))
+    failed = _refresh_all(ids)
+    result = publish(backend(), demo_site.CHANNEL_ID)
+    if result is None:
+        raise click.ClickException("the demo channel could not be published")
+    click.echo(f"published {result.items} items: {result.sizes}")
+    if failed:
+        sys.exit(1)
+
+
+def _refresh_all(ids: list[int]) -> bool:
+    """Refresh each source with a progress bar; True when any failed."""
+    failed = False
+    for source_id in tqdm(ids, desc="refreshing", unit="source", file=sys.stderr,
+                          disable=len(ids) < 2):
+        report = refresh(backend(), source_id)
+        if report is None:
+            tqdm.write(f"source {source_id}: skipped, already being refreshed")
+            continue
+        failed |= report.status == "error"
+        tqdm.write(f"source {source_id}: {report.status} new={report.new} updated={report.updated} "
+                   f"unchanged={report.unchanged} {report.error}".rstrip())
+    return failed
+
+
+@click.command("refresh")
+@click.argument("source_ids", nargs=-1, type=int)
+@click.option("--channel", help="Refresh every source of this channel.")
+@with_appcontext
+def refresh_command(source_ids: tuple[int, ...], channel: str | None) -> None:
+    """Refresh sources now and publish what changed. Exit 1 when any refresh failed."""
+    ids = list(source_ids)
+    with backend().Session() as session:
+        if channel:
+            ids += session.scalars(select(Source.id).where(Source.channel_id == channel))
+        channels = set(session.scalars(select(Source.channel_id).where(Source.id.in_(ids))))
+    if not ids:
+        raise click.UsageError("name source ids or --channel")
+    failed = _refresh_all(ids)
+    for channel_id in sorted(channels):
+        publish(backend(), channel_id)
+    if failed:
+        sys.exit(1)
+
+
+@click.command("export")
+@click.option("--channel", required=True)
+@click.option("--format", "fmt", type=click.Choice(sorted(EXPORTS)), default="roku", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), help="Default: stdout.")
+@with_appcontext
+def export_command(channel: str, fmt: str, output: str | None) -> None:
+    """Write a channel's published feed."""
+    current = backend()
+    snapshot = get_or_publish(current.Session, current.snapshots, channel, EXPORTS[fmt])
+    if snapshot is None:
+        raise click.ClickException(f"channel {channel!r} has no publishable {fmt} feed")
+    if output:
+        Path(output).write_bytes(snapshot.body)
+    else:
+        sys.stdout.buffer.write(snapshot.body)
+
+
+@click.command("validate")
+@click.argument("path_or_url")
+def validate_command(path_or_url: str) -> None:
+    """Check a Roku JSON feed: one line per problem, exit 1 when there is any."""
+    data = _read(path_or_url)
+    problems = validate_bytes(data)
+    if problems:
+        click.echo(format_problems(problems))
+        sys.exit(1)
+    click.echo(f"{path_or_url}: valid")
+
+
+def _read(path_or_url: str) -> bytes:
+    if path_or_url.startswith(("http://", "https://")):
+        try:
+            return fetch(path_or_url, allow_private=True).body
+        except FeedError as exc:
+            raise click.ClickException(exc.message) from exc
+    try:
+        return Path(path_or_url).read_bytes()
+    except OSError as exc:
+        raise click.ClickException(f"cannot read {path_or_url}: {exc.strerror}") from exc
+
+
+sources = AppGroup("sources", help="Add, list, remove and import sources.")
+
+
+@sources.command("add")
+@click.option("--channel", required=True)
+@click.option("--kind", required=True, type=click.Choice(["rss", "mrss", "article", "live"]))
+@click.option("--url", required=True)
+@click.option("--every", default="15m", show_default=True, help="Seconds, or 10m, 1h…")
+@click.option("--category", default="")
+@click.option("--title", default="")
+def sources_add(channel: str, kind: str, url: str, every: str, category: str, title: str) -> None:
+    with backend().Session() as session:
+        source = _invalid_to_usage(lambda: ops.create_source(session, check_source(
+            {"channel": channel, "kind": kind, "url": url, "every": every,
+             "category": category, "title": title})))
+        click.echo(f"added source {source.id}: {source.kind} {source.url} every {source.every}s")
+
+
+@sources.command("list")
+@click.option("--channel", default=None)
+def sources_list(channel: str | None) -> None:
+    query = select(Source).order_by(Source.id)
+    if channel:
+        query = query.where(Source.channel_id == channel)
+    with backend().Session() as session:
+        for source in session.scalars(query):
+            state = "enabled" if source.enabled else f"disabled ({source.disabled_reason or 'by ops'})"
+            click.echo(f"{source.id:>5}  {source.channel_id:<12} {source.kind:<8} {source.every:>6}s  "
+                       f"{state:<8} {source.url}")
+
+
+@sources.command("remove")
+@click.argument("source_id", type=int)
+def sources_remove(source_id: int) -> None:
+    with backend().Session() as session:
+        source = session.get(Source, source_id)
+        if source is None:
+            raise click.ClickException(f"no source {source_id}")
+        session.delete(source)
+        session.commit()
+    click.echo(f"removed source {source_id}")
+
+
+@sources.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def sources_import(file: str) -> None:
+    """Import ``[[channels]]`` and ``[[sources]]`` from a TOML file; running it
+    twice changes nothing the second time."""
+    try:
+        data = tomllib.loads(Path(file).read_text())
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"{file} is not valid TOML: {exc}") from exc
+    channels, entries = data.get("channels", []), data.get("sources", [])
+    errors, added, updated = [], 0, 0
+    with backend().Session() as session:
+        for number, values in enumerate(channels, 1):
+            try:
+                _import_channel(session, values)
+            except Invalid as exc:
+                errors.append(f"channels #{number}: {exc}")
+        for number, values in enumerate(tqdm(entries, desc="importing", unit="source",
+                                             file=sys.stderr), 1):
+            try:
+                created = _import_source(session, values)
+            except Invalid as exc:
+                errors.append(f"sources #{number} ({values.get('url', '?')}): {exc}")
+                continue
+            added, updated = added + created, updated + (not created)
+    click.echo(f"{added} sources added, {updated} already there (updated), {len(errors)} refused")
+    for line in errors:
+        click.echo(line, err=True)
+    if errors:
+        sys.exit(1)
+
+
+def _import_channel(session, values: dict) -> None:
+    checked = check_channel(values)
+    channel = session.get(Channel, checked["id"])
+    if channel is None:
+        ops.create_channel(session, checked)
+    else:
+        ops.update_channel(session, channel, {k: v for k, v in checked.items() if k != "id"})
+
+
+def _import_source(session, values: dict) -> bool:
+    checked = check_source(values)
+    existing = ops.find_source(session, checked["channel"], checked["url"])
+    if existing is None:
+        ops.create_source(session, checked)
+        return True
+    changes = {k: v for k, v in checked.items() if k != "channel" and getattr(existing, k) != v}
+    if changes:
+        ops.update_source(session, existing, changes)
+    return False
+
+
+def _invalid_to_usage(action):
+    try:
+        return action()
+    except Invalid as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def register(app: Flask) -> None:
+    for command in (serve_command, demo_command, refresh_command, export_command,
+                    validate_command, sources):
+        app.cli.add_command(command)

@@ -1,0 +1,51 @@
+"""The content model shared by every parser and builder.
+
+An ``Entry`` is what a parser makes of one upstream thing (a feed item, an article
+page, a video, a live stream) before it is stored. Parsers fill what they know and
+leave the rest empty; the store turns entries into items.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+KINDS = ("article", "video", "live")
+
+
+@dataclass
+class Video:
+    """One playable rendition. ``type`` is a MIME type when known (``video/mp4``,
+    ``application/x-mpegURL``); ``width``/``height`` in pixels, ``bitrate`` in kbps,
+    ``duration`` in whole seconds."""
+
+    url: str
+    type: str = ""
+    width: int | None = None
+    height: int | None = None
+    bitrate: int | None = None
+    duration: int | None = None
+
+
+@dataclass
+class Entry:
+    """One piece of content as parsed. ``key`` is its identity upstream: the guid,
+    or the canonical URL when there is no guid. Datetimes are timezone-aware and keep
+    the offset the publisher gave."""
+
+    key: str
+    kind: str = "article"
+    title: str = ""
+    summary: str = ""
+    body: list[str] = field(default_factory=list)
+    body_html: str = ""
+    image_url: str = ""
+    image_caption: str = ""
+    categories: list[str] = field(default_factory=list)
+    published: datetime | None = None
+    updated: datetime | None = None
+    url: str = ""
+    author: str = ""
+    language: str = ""
+    videos: list[Video] = field(default_factory=list)
+    duration: int | None = None
+    tags: list[str] = field(default_factory=list)

@@ -1,0 +1,189 @@
+"""Publishing: build every format of a channel once, validate, and swap it in.
+
+A build that fails validation is not published; the snapshots already published
+stay as they were. A format whose bytes did not change is left in place, so its
+ETag and Last-Modified stay too."""
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from functools import lru_cache
+
+import orjson
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from feeds.dates import utcnow
+from feeds.formats.budget import DEFAULT_BUDGET
+from feeds.formats.companion import home_document
+from feeds.formats.mrss import build_mrss, check_mrss
+from feeds.formats.roku import RokuBuild, build_roku_feed, source_shapes
+from feeds.formats.search import build_search_feed
+from feeds.formats.validate import Memo, Problem, validate_feed, validate_search_feed
+from feeds.gcpause import collector_paused
+from feeds.snapshots import Snapshot
+from feeds.store.tables import Channel, Item, Source
+
+JSON = "application/json"
+RSS = "application/rss+xml; charset=utf-8"
+REPORT = "publish-report.json"
+VIDEO_FORMATS = {"roku.json", "search.json", "mrss.xml"}
+RETRY_UNPUBLISHABLE = 30.0
+
+
+class PublishError(Exception):
+    """The channel's new feeds were refused; nothing was swapped in."""
+
+
+@dataclass
+class PublishReport:
+    channel: str
+    published_at: str
+    items: int
+    carried: dict[str, int] = field(default_factory=dict)
+    sizes: dict[str, int] = field(default_factory=dict)
+    left_out: list[dict] = field(default_factory=list)
+    text_only: int = 0
+    unchanged: list[str] = field(default_factory=list)
+    not_published: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Documents:
+    """Every format of one channel, as bytes with their content types."""
+
+    bodies: dict[str, tuple[bytes, str]]
+    roku: RokuBuild
+    search_assets: int
+
+
+def channel_items(session: Session, channel_id: str) -> list[Item]:
+    return list(session.scalars(
+        select(Item).where(Item.channel_id == channel_id).order_by(Item.published.desc())))
+
+
+def channel_sources(session: Session, channel_id: str) -> list[Source]:
+    return list(session.scalars(select(Source).where(Source.channel_id == channel_id)))
+
+
+def build_documents(channel: Channel, items: list[Item], sources: list[Source], now: datetime,
+                    budget: int = DEFAULT_BUDGET) -> Documents:
+    """Build and check every format; raises ``PublishError`` when one is invalid.
+
+    A channel with nothing playable yet (text-only, or before its first video)
+    has no valid Roku feed: its video formats are left out and its companion
+    home is still published."""
+    with collector_paused():
+        return _build_documents(channel, items, sources, now, budget)
+
+
+def _build_documents(channel: Channel, items: list[Item], sources: list[Source], now: datetime,
+                     budget: int) -> Documents:
+    roku = build_roku_feed(channel, items, now, source_shapes(sources), budget)
+    bodies = {"home.json": (orjson.dumps(home_document(channel, items)), JSON)}
+    if not roku.carried:
+        return Documents(bodies, roku, 0)
+    _refuse("roku feed", validate_feed(roku.doc, memo(channel.id, "roku.json")))
+    search = build_search_feed(channel, roku)
+    _refuse("search feed", validate_search_feed(search, memo(channel.id, "search.json")))
+    mrss = build_mrss(channel, roku)
+    if problems := check_mrss(mrss):
+        raise PublishError(f"mrss feed invalid: {problems[0]}")
+    bodies |= {"roku.json": (roku.to_bytes(), JSON), "search.json": (orjson.dumps(search), JSON),
+               "mrss.xml": (mrss, RSS)}
+    return Documents(bodies, roku, len(search["assets"]))
+
+
+@lru_cache(maxsize=512)
+def memo(channel_id: str, name: str) -> Memo:
+    """What this process last found valid in a channel's feed, item by item, so that
+    a publish validates only the items that changed (a search feed of 10,000 items
+    takes 3 s to validate whole); the least recently published channels go."""
+    return Memo()
+
+
+def _refuse(name: str, problems: list[Problem]) -> None:
+    if problems:
+        first = problems[0]
+        raise PublishError(f"{name} invalid ({len(problems)} problems), first at "
+                           f"{first.path or '/'}: {first.message}")
+
+
+def publish_channel(session: Session, snapshots, channel_id: str, now: datetime | None = None,
+                    budget: int = DEFAULT_BUDGET) -> PublishReport:
+    """Build, validate and publish ``channel_id``. Raises ``LookupError`` for an
+    unknown channel and ``PublishError`` when the build is invalid."""
+    now = now or utcnow()
+    channel = session.get(Channel, channel_id)
+    if channel is None:
+        raise LookupError(f"no channel {channel_id!r}")
+    items = channel_items(session, channel_id)
+    documents = build_documents(channel, items, channel_sources(session, channel_id), now, budget)
+    report = new_report(channel_id, now, items, documents)
+    stamp = time.time()
+    for name in VIDEO_FORMATS - documents.bodies.keys():
+        report.not_published[name] = "nothing playable yet"
+    for name, (body, content_type) in documents.bodies.items():
+        snapshot = Snapshot.of(body, content_type, stamp)
+        current = snapshots.get(channel_id, name)
+        if current is not None and current.etag == snapshot.etag:
+            report.unchanged.append(name)
+        else:
+            snapshots.put(channel_id, name, snapshot)
+        report.sizes[name] = len(body)
+    snapshots.put(channel_id, REPORT, Snapshot.of(orjson.dumps(report.to_dict()), JSON, stamp))
+    return report
+
+
+def new_report(channel_id: str, now: datetime, items: list[Item], documents: Documents) -> PublishReport:
+    roku = documents.roku
+    carried = {"roku.json": len(roku.carried), "search.json": documents.search_assets,
+               "mrss.xml": sum(p.kind != "liveFeeds" for p in roku.carried)}
+    return PublishReport(channel=channel_id, published_at=now.isoformat(), items=len(items),
+                         carried=carried, text_only=roku.text_only,
+                         left_out=[{"id": i, "reason": r} for i, r in roku.left_out])
+
+
+def get_or_publish(Session, snapshots, channel_id: str, name: str,
+                   wait: float = 10.0) -> Snapshot | None:
+    """The published snapshot; for a channel with nothing published yet, build and
+    publish it once (one builder at a time, the others wait for its result).
+    ``None`` when the channel is unknown or has nothing publishable."""
+    snapshot = snapshots.get(channel_id, name)
+    if snapshot is not None:
+        return snapshot
+    if time.monotonic() - _unpublishable.get((channel_id, name), -RETRY_UNPUBLISHABLE) < RETRY_UNPUBLISHABLE:
+        return None
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        with snapshots.lock(f"publish:{channel_id}", timeout=60) as acquired:
+            if acquired:
+                return _publish_once(Session, snapshots, channel_id, name)
+        time.sleep(0.05)
+        if (snapshot := snapshots.get(channel_id, name)) is not None:
+            return snapshot
+    return None
+
+
+def _publish_once(Session, snapshots, channel_id: str, name: str) -> Snapshot | None:
+    if (snapshot := snapshots.get(channel_id, name)) is not None:
+        return snapshot
+    with Session() as session:
+        try:
+            publish_channel(session, snapshots, channel_id)
+        except (LookupError, PublishError):
+            pass
+    snapshot = snapshots.get(channel_id, name)
+    if snapshot is None:
+        _unpublishable[(channel_id, name)] = time.monotonic()
+    return snapshot
+
+
+_unpublishable: dict[tuple[str, str], float] = {}
+"""When this process last failed to build a channel's format on demand: asking
+again within ``RETRY_UNPUBLISHABLE`` seconds answers at once instead of
+rebuilding for every request. A refresh that publishes makes it served anyway."""

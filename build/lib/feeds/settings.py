@@ -1,0 +1,42 @@
+"""Settings from the environment, with the embedded defaults of DESIGN.md when unset."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+INSTANCE_DIR = Path(os.environ.get("CHANNEL_INSTANCE_DIR", Path.cwd() / "instance"))
+TRUE_WORDS = {"1", "true", "yes", "on"}
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in TRUE_WORDS
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    redis_url: str | None
+    admin_token: str | None
+    fetch_allow_private: bool
+    port: int
+    load_demo: bool = True
+    tick_seconds: float = 5.0
+
+    @property
+    def embedded(self) -> bool:
+        """No Redis configured: in-process cache and refreshes on a thread."""
+        return not self.redis_url
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
+        env = os.environ if environ is None else environ
+        return cls(
+            database_url=env.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'channel.db'}",
+            redis_url=env.get("REDIS_URL") or None,
+            admin_token=env.get("CHANNEL_ADMIN_TOKEN") or None,
+            fetch_allow_private=_flag(env.get("CHANNEL_FETCH_ALLOW_PRIVATE")),
+            port=int(env.get("PORT") or 8000),
+            load_demo=not _flag(env.get("CHANNEL_NO_DEMO")),
+            tick_seconds=float(env.get("CHANNEL_TICK_SECONDS") or 5),
+        )

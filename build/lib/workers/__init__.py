@@ -1,0 +1,1 @@
+"""Who runs the refreshes: Celery workers in production, a thread when embedded."""

@@ -1,0 +1,120 @@
+"""Writing a Roku feed document from the items a build carries, newest first.
+
+Each item is a ``Row``: (published, id, what the item made, the item). The document
+can be written with each item's object as dicts (to validate or look into) or as the
+bytes kept with what was made (``raw``): a fragment per item, which orjson copies
+into its output once. (Joining a list's bytes into one fragment first would copy
+the list twice more, a cost that grows with it.)"""
+from __future__ import annotations
+
+from datetime import datetime
+
+import orjson
+
+from feeds.formats.roku_cache import Made
+from feeds.formats.roku_items import LATEST
+from feeds.store.tables import Item
+
+PLAYLIST_LENGTH = 50
+MAX_SECTIONS = 30
+LISTS = {"shortFormVideos": "shortFormVideo", "movies": "movie", "tvSpecials": "tvSpecial",
+         "series": "series", "liveFeeds": "liveFeed"}
+
+Row = tuple[datetime, str, Made, Item]
+"""An item made valid, newest first by (published, id)."""
+
+
+def assemble(head: dict, carried: list[Row], numbers: dict[str, int], series: dict[str, dict],
+             raw: bool = False) -> dict:
+    """The document of the ``carried`` rows. ``numbers`` are the episodes' numbers,
+    ``series`` each series without its episodes. With ``raw``, each item's object is
+    an ``orjson.Fragment`` of its bytes: the same JSON without serialising it again."""
+    lists, episodes, playlists = collect(carried, raw)
+    lists["series"] = [series_object(series[ident], members, numbers, raw)
+                       for ident, members in episodes.items()]
+    return document(head, lists, playlists)
+
+
+def skeleton(head: dict, rows: list[Row]) -> dict:
+    """The document with every list that could appear, empty, and the playlists
+    ``rows`` make with no ids: the fixed part of the feed's size."""
+    _, _, playlists = collect(rows, raw=False)
+    return document(head, {name: [] for name in LISTS}, {name: [] for name in playlists},
+                    every_list=True)
+
+
+def collect(carried: list[Row], raw: bool) -> tuple[dict[str, list], dict[str, list[Made]], dict[str, list[str]]]:
+    """In one pass, as it runs over every carried item at every build: each list's items, each
+    series' episodes, and the playlists, name -> ids newest first: "Latest", then
+    one per section in the order of their newest item. A series stands in the
+    playlists for its episodes."""
+    lists: dict[str, list] = {name: [] for name in LISTS}
+    episodes: dict[str, list[Made]] = {}
+    playlists: dict[str, list[str]] = {LATEST: []}
+    latest = playlists[LATEST]
+    for _, ident, made, _ in carried:
+        show = made.series
+        if show:
+            episodes.setdefault(show, []).append(made)
+            ident = show
+        else:
+            lists[made.kind].append((made.fragment or made.to_fragment()) if raw else made.fields)
+            if made.kind == "liveFeeds":
+                continue
+        if len(latest) < PLAYLIST_LENGTH and not (show and ident in latest):
+            latest.append(ident)
+        playlist = playlists.get(made.section)
+        if playlist is None:
+            if not made.section or len(playlists) > MAX_SECTIONS:
+                continue
+            playlist = playlists[made.section] = []
+        if len(playlist) < PLAYLIST_LENGTH and not (show and ident in playlist):
+            playlist.append(ident)
+    return lists, episodes, {name: ids for name, ids in playlists.items() if ids}
+
+
+def document(head: dict, lists: dict[str, list], playlists: dict[str, list[str]],
+             every_list: bool = False) -> dict:
+    doc = dict(head)
+    doc.update((name, entries) for name, entries in lists.items() if entries or every_list)
+    if playlists:
+        doc["playlists"] = [{"name": name, "itemIds": ids} for name, ids in playlists.items()]
+        doc["categories"] = [{"name": name, "playlistName": name, "order": "manual"} for name in playlists]
+    return doc
+
+
+def series_object(shell: dict, episodes: list[Made], numbers: dict[str, int], raw: bool) -> dict:
+    episodes = sorted(episodes, key=lambda made: (made.season or 0, numbers[made.fields["id"]]))
+    entries = [orjson.Fragment(item_bytes(made, numbers)) if raw else item_fields(made, numbers)
+               for made in episodes]
+    if episodes[0].season is None:
+        return {**shell, "episodes": entries}
+    seasons: dict[int, list] = {}
+    for made, entry in zip(episodes, entries):
+        seasons.setdefault(made.season, []).append(entry)
+    return {**shell, "seasons": [{"seasonNumber": n, "episodes": e} for n, e in seasons.items()]}
+
+
+def episode_numbers(episodes: list[Row]) -> dict[str, int]:
+    """Episodes (newest first) numbered by publish order, oldest first, within a
+    series (or season). The number depends on the other episodes, so it is kept
+    apart from what was made."""
+    counters: dict[tuple[str, int | None], int] = {}
+    numbers = {}
+    for _, ident, made, _ in reversed(episodes):
+        key = (made.series, made.season)
+        numbers[ident] = counters[key] = counters.get(key, 0) + 1
+    return numbers
+
+
+def item_fields(made: Made, numbers: dict[str, int]) -> dict:
+    if not made.series:
+        return made.fields
+    return {**made.fields, "episodeNumber": numbers[made.fields["id"]]}
+
+
+def item_bytes(made: Made, numbers: dict[str, int]) -> bytes:
+    """``orjson.dumps(item_fields(made, numbers))``, from the bytes kept with ``made``."""
+    if not made.series:
+        return made.to_bytes()
+    return made.to_bytes()[:-1] + b',"episodeNumber":%d}' % numbers[made.fields["id"]]
