@@ -208,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
             backend = Backend.from_settings(Settings(
                 database_url=database_url, redis_url=redis.url, admin_token=None,
                 fetch_allow_private=True, port=0, load_demo=False))
+            backend.prepare(upgrade=True)
             seed_channel(backend.Session, CHANNEL, args.items)
             upstream = Upstream()
             source_id = add_source(backend.Session, CHANNEL, upstream.url)

@@ -40,6 +40,7 @@ def publish(database_url: str, redis_url: str, items: int) -> dict:
     settings = Settings(database_url=database_url, redis_url=redis_url, admin_token=None,
                         fetch_allow_private=True, port=0, load_demo=False)
     backend = Backend.from_settings(settings)
+    backend.prepare(upgrade=True)
     try:
         seed_channel(backend.Session, CHANNEL, items)
         with backend.Session() as session:

@@ -2,17 +2,28 @@
 admin API and the developer tools."""
 from __future__ import annotations
 
+import sys
+
 from flask import Flask
 
 from channel.fastpath import FeedFastPath
 from feeds.backend import Backend
 from feeds.logs import configure_logging
 from feeds.settings import Settings
+from feeds.store.migrate import SchemaOutOfDate
+
+# gunicorn stops, rather than starting the worker again, when one exits with this.
+BOOT_ERROR = 3
 
 
-def create_app(settings: Settings | None = None, *, run_tasks: bool = False) -> Flask:
+def create_app(settings: Settings | None = None, *, run_tasks: bool = False,
+               prepare: bool = True) -> Flask:
     """The app factory. ``run_tasks`` starts the embedded refresh thread (``serve``
-    does that itself in the embedded mode; tests and gunicorn leave it off)."""
+    does that itself in the embedded mode; tests and gunicorn leave it off).
+
+    A web process checks the store's schema and stops, saying which command to run,
+    when it is behind; it never changes it. The CLI passes ``prepare=False``: each
+    command checks or upgrades for itself."""
     from channel import admin, api, docs, errors, health, metrics, preview, public, tools
     from channel.cli import register
 
@@ -21,6 +32,12 @@ def create_app(settings: Settings | None = None, *, run_tasks: bool = False) -> 
     app = Flask(__name__)
     app.config["SETTINGS"] = settings
     app.extensions["backend"] = Backend.from_settings(settings)
+    if prepare:
+        try:
+            app.extensions["backend"].prepare()
+        except SchemaOutOfDate as exc:
+            sys.stderr.write(f"channel: {exc}\n")
+            raise SystemExit(BOOT_ERROR) from None
     errors.init_app(app)
     for module in (public, api, admin, health, metrics, tools, preview, docs):
         app.register_blueprint(module.bp)

@@ -6,7 +6,7 @@ from channel import create_app
 
 
 def main() -> None:
-    FlaskGroup(create_app=create_app, add_default_commands=False, add_version_option=False,
+    FlaskGroup(create_app=lambda: create_app(prepare=False), add_default_commands=False, add_version_option=False,
                load_dotenv=False)()
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from tqdm import tqdm
 
 from channel.context import backend
+from channel.db import db, store_ready
 from feeds import demo as demo_site
 from feeds.errors import FeedError
 from feeds.formats.validate import format_problems, validate_bytes
@@ -25,6 +26,7 @@ from workers.jobs import publish, refresh
 EXPORTS = {"roku": "roku.json", "mrss": "mrss.xml", "search": "search.json"}
 
 
+@store_ready(upgrade=True)
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=None, help="Defaults to $PORT, else 8000.")
@@ -43,6 +45,7 @@ def serve_command(host: str, port: int | None) -> None:
     run_simple(host, port, current_app._get_current_object(), threaded=True)
 
 
+@store_ready(upgrade=True)
 @click.command("demo")
 @with_appcontext
 def demo_command() -> None:
@@ -74,6 +77,7 @@ def _refresh_all(ids: list[int]) -> bool:
     return failed
 
 
+@store_ready()
 @click.command("refresh")
 @click.argument("source_ids", nargs=-1, type=int)
 @click.option("--channel", help="Refresh every source of this channel.")
@@ -94,6 +98,7 @@ def refresh_command(source_ids: tuple[int, ...], channel: str | None) -> None:
         sys.exit(1)
 
 
+@store_ready()
 @click.command("export")
 @click.option("--channel", required=True)
 @click.option("--format", "fmt", type=click.Choice(sorted(EXPORTS)), default="roku", show_default=True)
@@ -138,6 +143,7 @@ def _read(path_or_url: str) -> bytes:
 sources = AppGroup("sources", help="Add, list, remove and import sources.")
 
 
+@store_ready()
 @sources.command("add")
 @click.option("--channel", required=True)
 @click.option("--kind", required=True, type=click.Choice(["rss", "mrss", "article", "live"]))
@@ -153,6 +159,7 @@ def sources_add(channel: str, kind: str, url: str, every: str, category: str, ti
         click.echo(f"added source {source.id}: {source.kind} {source.url} every {source.every}s")
 
 
+@store_ready()
 @sources.command("list")
 @click.option("--channel", default=None)
 def sources_list(channel: str | None) -> None:
@@ -166,6 +173,7 @@ def sources_list(channel: str | None) -> None:
                        f"{state:<8} {source.url}")
 
 
+@store_ready()
 @sources.command("remove")
 @click.argument("source_id", type=int)
 def sources_remove(source_id: int) -> None:
@@ -178,6 +186,7 @@ def sources_remove(source_id: int) -> None:
     click.echo(f"removed source {source_id}")
 
 
+@store_ready()
 @sources.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 def sources_import(file: str) -> None:
@@ -240,5 +249,5 @@ def _invalid_to_usage(action):
 
 def register(app: Flask) -> None:
     for command in (serve_command, demo_command, refresh_command, export_command,
-                    validate_command, sources):
+                    validate_command, sources, db):
         app.cli.add_command(command)

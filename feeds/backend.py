@@ -10,7 +10,8 @@ from sqlalchemy.orm import sessionmaker
 from feeds import demo
 from feeds.settings import Settings
 from feeds.snapshots import MemorySnapshots, RedisSnapshots, make_snapshots
-from feeds.store.engine import create_all, make_engine, make_sessionmaker
+from feeds.store import migrate
+from feeds.store.engine import make_engine, make_sessionmaker
 
 
 @dataclass
@@ -23,13 +24,19 @@ class Backend:
     @classmethod
     def from_settings(cls, settings: Settings) -> "Backend":
         engine = make_engine(settings.database_url)
-        create_all(engine)
-        backend = cls(settings, engine, make_sessionmaker(engine),
-                      make_snapshots(settings.redis_url))
-        if settings.load_demo:
-            with backend.Session() as session:
+        return cls(settings, engine, make_sessionmaker(engine), make_snapshots(settings.redis_url))
+
+    def prepare(self, *, upgrade: bool = False) -> None:
+        """Check the store's schema (or bring it up to date, in the one process
+        allowed to), then load the demo channel where the settings ask for it.
+        Raises ``migrate.SchemaOutOfDate`` when the schema is behind."""
+        if upgrade:
+            migrate.upgrade(self.engine)
+        else:
+            migrate.require_current(self.engine)
+        if self.settings.load_demo:
+            with self.Session() as session:
                 demo.load_demo(session)
-        return backend
 
     def close(self) -> None:
         self.engine.dispose()

@@ -13,6 +13,14 @@ def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in TRUE_WORDS
 
 
+def _wants_demo(env) -> bool:
+    """The demo channel belongs to the embedded mode: a store or cache of a real
+    deployment gets it only when ``CHANNEL_DEMO`` asks."""
+    if "CHANNEL_DEMO" in env:
+        return _flag(env["CHANNEL_DEMO"])
+    return not (_flag(env.get("CHANNEL_NO_DEMO")) or env.get("DATABASE_URL") or env.get("REDIS_URL"))
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -37,6 +45,6 @@ class Settings:
             admin_token=env.get("CHANNEL_ADMIN_TOKEN") or None,
             fetch_allow_private=_flag(env.get("CHANNEL_FETCH_ALLOW_PRIVATE")),
             port=int(env.get("PORT") or 8000),
-            load_demo=not _flag(env.get("CHANNEL_NO_DEMO")),
+            load_demo=_wants_demo(env),
             tick_seconds=float(env.get("CHANNEL_TICK_SECONDS") or 5),
         )

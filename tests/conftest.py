@@ -3,16 +3,20 @@ of its own on the local PostgreSQL, a Redis database number of its own, the app.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from pathlib import Path
 
 import psycopg
 import pytest
 import redis
+from sqlalchemy import MetaData
 
 from channel import create_app
 from feeds.backend import Backend
 from feeds.settings import Settings
+from feeds.store import migrate
+from feeds.store.engine import make_engine
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -49,10 +53,6 @@ def postgres_url():
 
 
 def _reset_postgres(url: str) -> None:
-    from sqlalchemy import MetaData
-
-    from feeds.store.engine import make_engine
-
     engine = make_engine(url)
     metadata = MetaData()
     metadata.reflect(engine)
@@ -60,19 +60,41 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path):
-    """Runs the test once on SQLite and once on PostgreSQL."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'store.db'}"
-    url = request.getfixturevalue("postgres_url")
-    _reset_postgres(url)
+def migrated(url: str) -> str:
+    """``url`` with its store brought to the current schema, as ``channel db upgrade``
+    does before a deployment's processes start."""
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
     return url
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A migrated SQLite store, copied for each test rather than migrated again."""
+    path = tmp_path_factory.mktemp("template") / "store.db"
+    migrated(f"sqlite:///{path}")
+    return path
+
+
+def sqlite_copy(template: Path, folder: Path) -> str:
+    shutil.copyfile(template, folder / "store.db")
+    return f"sqlite:///{folder / 'store.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path, sqlite_template):
+    """Runs the test once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        return sqlite_copy(sqlite_template, tmp_path)
+    url = request.getfixturevalue("postgres_url")
+    _reset_postgres(url)
+    return migrated(url)
+
+
 @pytest.fixture
-def sqlite_url(tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'store.db'}"
+def sqlite_url(tmp_path, sqlite_template) -> str:
+    return sqlite_copy(sqlite_template, tmp_path)
 
 
 @pytest.fixture

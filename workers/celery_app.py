@@ -6,11 +6,14 @@ task after the visibility timeout, which therefore outlasts the longest task."""
 from __future__ import annotations
 
 import os
+import sys
 
-from celery import Celery
+from celery import Celery, signals
 
 from feeds.logs import configure_logging
 from feeds.settings import Settings
+from feeds.store import migrate
+from feeds.store.engine import make_engine
 
 TICK_SECONDS = float(os.environ.get("CHANNEL_TICK_SECONDS") or 5)
 HARD_TIME_LIMIT = int(os.environ.get("CHANNEL_TASK_TIME_LIMIT") or 300)
@@ -47,6 +50,20 @@ def make_celery(settings: Settings | None = None) -> Celery:
         beat_schedule={"tick": {"task": "workers.tasks.tick", "schedule": TICK_SECONDS}},
     )
     return app
+
+
+@signals.worker_init.connect
+@signals.beat_init.connect
+def require_current_schema(**_) -> None:
+    """A worker or beat started against a store whose schema is behind stops at once,
+    saying which command to run, rather than failing on every task."""
+    engine = make_engine(Settings.from_env().database_url)
+    try:
+        migrate.require_current(engine)
+    except migrate.SchemaOutOfDate as exc:
+        sys.exit(f"channel worker: {exc}")
+    finally:
+        engine.dispose()
 
 
 celery = make_celery()

@@ -21,7 +21,8 @@ def search_language(language: str | None) -> str:
 
 
 def search_country(language: str | None) -> str:
-    """The region of the channel's language (en-GB: gb), else the US."""
+    """For a channel that names no countries: the region of its language (en-GB: gb),
+    else the US."""
     region = (language or "").replace("_", "-").partition("-")[2].lower()
     return region if len(region) == 2 and region.isascii() and region.isalpha() else DEFAULT_COUNTRY
 
@@ -62,5 +63,5 @@ def build_search_feed(channel: Channel, roku: RokuBuild, limit: int = MAX_ASSETS
     assets = [series_asset(shell, language) for shell in roku.series.values()]
     assets += [item_asset(p, language) for p in roku.playables if p.kind != "liveFeeds"]
     return {"version": "1", "defaultLanguage": language,
-            "defaultAvailabilityCountries": [search_country(channel.language)],
+            "defaultAvailabilityCountries": channel.countries or [search_country(channel.language)],
             "assets": assets[:limit]}

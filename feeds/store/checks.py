@@ -15,6 +15,7 @@ MAX_EVERY = 7 * 86400
 INTERVAL = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
 UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 CHANNEL_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
+COUNTRY = re.compile(r"^[a-z]{2}$")
 
 
 class Invalid(ValueError):
@@ -119,8 +120,19 @@ def _channel_id(value: object) -> str:
     return value
 
 
+def _countries(value: object) -> list[str]:
+    codes = value.split(",") if isinstance(value, str) else value
+    if not isinstance(codes, list) or not all(isinstance(code, str) for code in codes):
+        raise ValueError("must be a list of two-letter country codes such as [\"us\", \"ca\"]")
+    codes = [code.strip().lower() for code in codes if code.strip()]
+    if not all(COUNTRY.match(code) for code in codes):
+        raise ValueError("must be two-letter country codes (ISO 3166-1) such as us or gb")
+    return list(dict.fromkeys(codes))
+
+
 CHANNEL_CHECKS = {"id": _channel_id, "title": _text(200), "provider_name": _text(200),
-                  "language": _text(16), "timezone": _zone, "default_thumbnail": _optional_url}
+                  "language": _text(16), "timezone": _zone, "default_thumbnail": _optional_url,
+                  "countries": _countries}
 
 
 def check_fields(data: object, checks: dict, required: tuple[str, ...]) -> dict:

@@ -34,7 +34,7 @@ def run_document(run: Run) -> dict:
 def channel_admin_document(channel: Channel) -> dict:
     return {"id": channel.id, "title": channel.title, "provider_name": channel.provider_name,
             "language": channel.language, "timezone": channel.timezone,
-            "default_thumbnail": channel.default_thumbnail}
+            "default_thumbnail": channel.default_thumbnail, "countries": channel.countries}
 
 
 def create_channel(session: Session, values: dict) -> Channel:

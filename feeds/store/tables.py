@@ -27,6 +27,7 @@ class Channel(Base):
     language: Mapped[str] = mapped_column(String(16), default="en")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     default_thumbnail: Mapped[str] = mapped_column(String(2048), default="")
+    countries: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     sources: Mapped[list["Source"]] = relationship(

@@ -13,7 +13,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from channel import create_app
-from tests.conftest import _reset_postgres, make_settings
+from tests.conftest import _reset_postgres, make_settings, migrated
 
 REPO = Path(__file__).resolve().parents[2]
 LOCK_SECONDS = 3
@@ -61,6 +61,7 @@ class Worker:
 @pytest.fixture
 def worker_env(postgres_url, redis_url) -> dict[str, str]:
     _reset_postgres(postgres_url)
+    migrated(postgres_url)
     env = {**os.environ, "DATABASE_URL": postgres_url, "REDIS_URL": redis_url,
            "CHANNEL_FETCH_ALLOW_PRIVATE": "1", "CHANNEL_NO_DEMO": "1",
            "CHANNEL_LOCK_SECONDS": str(LOCK_SECONDS),

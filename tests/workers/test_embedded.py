@@ -11,6 +11,7 @@ from workers.embedded import EmbeddedRunner
 
 def test_a_tick_refreshes_what_is_due_and_publishes(sqlite_url):
     backend = Backend.from_settings(make_settings(sqlite_url, load_demo=True))
+    backend.prepare()
     runner = EmbeddedRunner(backend, interval=60)
     assert len(runner.tick()) == 3
     feed = orjson.loads(backend.snapshots.get("demo", "roku.json").body)
@@ -21,6 +22,7 @@ def test_a_tick_refreshes_what_is_due_and_publishes(sqlite_url):
 
 def test_the_thread_runs_ticks_until_stopped(sqlite_url):
     backend = Backend.from_settings(make_settings(sqlite_url, load_demo=True))
+    backend.prepare()
     runner = EmbeddedRunner(backend, interval=0.1)
     runner.start()
     try:

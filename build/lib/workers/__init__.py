@@ -1,1 +1,0 @@
-"""Who runs the refreshes: Celery workers in production, a thread when embedded."""
