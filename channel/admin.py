@@ -3,21 +3,26 @@
 call is refused."""
 from __future__ import annotations
 
+import contextlib
 import hmac
+import logging
 
 from flask import Blueprint, abort, current_app, jsonify, request
+from kombu.exceptions import KombuError
 from sqlalchemy import select
 
 from channel.context import backend, get_or_404
-from channel.enqueue import enqueue_refresh
+from channel.enqueue import enqueue_publish, enqueue_refresh
 from channel.errors import error_response
 from feeds.store import sources as ops
 from feeds.store.checks import Invalid, check_channel, check_source
 from feeds.store.runs import queue_run, refuse_run
+from feeds.snapshots import CacheUnavailable
 from feeds.store.tables import Channel, Run, Source
 from workers.jobs import refresh_and_publish
 
 bp = Blueprint("admin", __name__, url_prefix="/admin/api")
+log = logging.getLogger("channel.admin")
 MAX_RUNS = 200
 
 
@@ -69,7 +74,14 @@ def change_channel(channel_id: str):
     values = check_channel(_body(), partial=True)
     with backend().Session() as session:
         channel = ops.update_channel(session, get_or_404(session, Channel, channel_id, "channel"), values)
-        return jsonify(ops.channel_admin_document(channel))
+        document = ops.channel_admin_document(channel)
+    if values:
+        try:
+            enqueue_publish(backend(), channel_id)
+        except (OSError, KombuError) as exc:
+            log.error("republish not queued", extra={"event": "publish", "channel": channel_id,
+                                                     "error": str(exc)})
+    return jsonify(document)
 
 
 @bp.delete("/channels/<channel_id>")
@@ -77,6 +89,8 @@ def delete_channel(channel_id: str):
     with backend().Session() as session:
         session.delete(get_or_404(session, Channel, channel_id, "channel"))
         session.commit()
+    with contextlib.suppress(CacheUnavailable):
+        backend().snapshots.forget(channel_id)
     return "", 204
 
 

@@ -8,8 +8,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
 from feeds import demo
+from feeds.published import PublishedFeeds
 from feeds.settings import Settings
-from feeds.snapshots import MemorySnapshots, RedisSnapshots, make_snapshots
+from feeds.snapshots import RedisCache
 from feeds.store import migrate
 from feeds.store.engine import make_engine, make_sessionmaker
 
@@ -19,12 +20,14 @@ class Backend:
     settings: Settings
     engine: Engine
     Session: sessionmaker
-    snapshots: MemorySnapshots | RedisSnapshots
+    snapshots: PublishedFeeds
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Backend":
         engine = make_engine(settings.database_url)
-        return cls(settings, engine, make_sessionmaker(engine), make_snapshots(settings.redis_url))
+        Session = make_sessionmaker(engine)
+        shared = RedisCache(settings.redis_url) if settings.redis_url else None
+        return cls(settings, engine, Session, PublishedFeeds(Session, shared))
 
     def prepare(self, *, upgrade: bool = False) -> None:
         """Check the store's schema (or bring it up to date, in the one process

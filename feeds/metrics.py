@@ -25,8 +25,9 @@ FEED_REQUESTS = Counter("channel_feed_requests_total",
                         ["format", "status"])
 CACHE_LOOKUPS = Counter("channel_cache_lookups_total",
                         "Snapshot lookups: hit (this process's copy is current), fetched "
-                        "(a newer snapshot was read from Redis), stale (Redis unreachable, "
-                        "served our last copy), miss (nothing published).", ["result"])
+                        "(a newer snapshot was read from Redis), store (read from the store: "
+                        "Redis unreachable or without it), stale (Redis and the store "
+                        "unreachable, served our last copy), miss (nothing published).", ["result"])
 
 
 def render() -> tuple[bytes, str]:

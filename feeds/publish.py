@@ -5,6 +5,7 @@ stay as they were. A format whose bytes did not change is left in place, so its
 ETag and Last-Modified stay too."""
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -22,14 +23,16 @@ from feeds.formats.roku import RokuBuild, build_roku_feed, source_shapes
 from feeds.formats.search import build_search_feed
 from feeds.formats.validate import Memo, Problem, validate_feed, validate_search_feed
 from feeds.gcpause import collector_paused
-from feeds.snapshots import Snapshot
+from feeds.published import PublishedFeeds
+from feeds.snapshots import CacheUnavailable, Snapshot
+from feeds.store.published import record_publish
 from feeds.store.tables import Channel, Item, Source
 
 JSON = "application/json"
 RSS = "application/rss+xml; charset=utf-8"
-REPORT = "publish-report.json"
 VIDEO_FORMATS = {"roku.json", "search.json", "mrss.xml"}
 RETRY_UNPUBLISHABLE = 30.0
+log = logging.getLogger("feeds.publish")
 
 
 class PublishError(Exception):
@@ -113,10 +116,12 @@ def _refuse(name: str, problems: list[Problem]) -> None:
                            f"{first.path or '/'}: {first.message}")
 
 
-def publish_channel(session: Session, snapshots, channel_id: str, now: datetime | None = None,
-                    budget: int = DEFAULT_BUDGET) -> PublishReport:
-    """Build, validate and publish ``channel_id``. Raises ``LookupError`` for an
-    unknown channel and ``PublishError`` when the build is invalid."""
+def publish_channel(session: Session, snapshots: PublishedFeeds, channel_id: str,
+                    now: datetime | None = None, budget: int = DEFAULT_BUDGET,
+                    trigger: str = "") -> PublishReport:
+    """Build, validate and publish ``channel_id``: written to the store (the truth),
+    then to the caches. Raises ``LookupError`` for an unknown channel and
+    ``PublishError`` when the build is invalid. ``trigger`` says why, for the history."""
     now = now or utcnow()
     channel = session.get(Channel, channel_id)
     if channel is None:
@@ -124,7 +129,24 @@ def publish_channel(session: Session, snapshots, channel_id: str, now: datetime 
     items = channel_items(session, channel_id)
     documents = build_documents(channel, items, channel_sources(session, channel_id), now, budget)
     report = new_report(channel_id, now, items, documents)
-    stamp = time.time()
+    files = _files(snapshots, channel_id, documents, report)
+    record_publish(session, channel_id, files, report.to_dict(), trigger, now)
+    session.commit()
+    for name, snapshot in files.items():
+        try:
+            snapshots.put(channel_id, name, snapshot)
+        except CacheUnavailable as exc:
+            log.warning("published to the store only", extra={
+                "event": "publish", "channel": channel_id, "error": str(exc)})
+            break
+    return report
+
+
+def _files(snapshots: PublishedFeeds, channel_id: str, documents: Documents,
+           report: PublishReport) -> dict[str, Snapshot]:
+    """The snapshot of each format: the one served now where the bytes did not
+    change (its ETag and Last-Modified stay), else a new one."""
+    stamp, files = time.time(), {}
     for name in VIDEO_FORMATS - documents.bodies.keys():
         report.not_published[name] = "nothing playable yet"
     for name, (body, content_type) in documents.bodies.items():
@@ -132,11 +154,10 @@ def publish_channel(session: Session, snapshots, channel_id: str, now: datetime 
         current = snapshots.get(channel_id, name)
         if current is not None and current.etag == snapshot.etag:
             report.unchanged.append(name)
-        else:
-            snapshots.put(channel_id, name, snapshot)
+            snapshot = current
+        files[name] = snapshot
         report.sizes[name] = len(body)
-    snapshots.put(channel_id, REPORT, Snapshot.of(orjson.dumps(report.to_dict()), JSON, stamp))
-    return report
+    return files
 
 
 def new_report(channel_id: str, now: datetime, items: list[Item], documents: Documents) -> PublishReport:
@@ -154,7 +175,7 @@ def get_or_publish(Session, snapshots, channel_id: str, name: str,
     publish it once (one builder at a time, the others wait for its result).
     ``None`` when the channel is unknown or has nothing publishable."""
     snapshot = snapshots.get(channel_id, name)
-    if snapshot is not None:
+    if snapshot is not None or not snapshots.knows(channel_id):
         return snapshot
     if time.monotonic() - _unpublishable.get((channel_id, name), -RETRY_UNPUBLISHABLE) < RETRY_UNPUBLISHABLE:
         return None

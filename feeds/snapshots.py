@@ -1,10 +1,7 @@
-"""Published feed bytes, swapped in atomically: in process memory, or in Redis.
-
-A snapshot is immutable: body, its gzip, a strong ETag and when it was published.
-Publishing stores the new snapshot whole, then moves the channel's pointer to it.
-Readers never see half a feed. The Redis store also keeps the last snapshot it saw
-in the process, so the web tier keeps serving when Redis is down, and checks the
-pointer at most once per ``freshness`` seconds (one cheap GET)."""
+"""Published feed bytes as the caches hold them: a ``Snapshot`` (body, its gzip, a
+strong ETag, when it was published), locks, and the Redis copy shared by every
+process. The store keeps the truth (``feeds.store.published``); ``feeds.published``
+reads through the layers."""
 from __future__ import annotations
 
 import contextlib
@@ -17,11 +14,10 @@ from typing import Iterator
 
 import redis
 
-from feeds.metrics import CACHE_LOOKUPS
-
 OLD_SNAPSHOT_TTL = 3600
-HIT, FETCHED, STALE, MISS = (CACHE_LOOKUPS.labels(result=name)
-                             for name in ("hit", "fetched", "stale", "miss"))
+POINTER_TTL = 30
+"""A pointer set in Redis while a publish could not reach it would leave Redis serving
+older bytes than the store: pointers expire, and are read again from the store."""
 
 
 @dataclass(frozen=True)
@@ -43,24 +39,12 @@ class CacheUnavailable(Exception):
     """The shared cache (Redis) could not be reached."""
 
 
-class MemorySnapshots:
-    """The embedded default: one process, nothing shared."""
+class LocalLocks:
+    """Locks of one process: the embedded mode, where nothing is shared."""
 
     def __init__(self) -> None:
-        self._data: dict[tuple[str, str], Snapshot] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
-
-    def put(self, channel: str, name: str, snapshot: Snapshot) -> None:
-        self._data[(channel, name)] = snapshot
-
-    def get(self, channel: str, name: str) -> Snapshot | None:
-        snapshot = self._data.get((channel, name))
-        (HIT if snapshot else MISS).inc()
-        return snapshot
-
-    def ping(self) -> bool:
-        return True
 
     @contextlib.contextmanager
     def lock(self, name: str, timeout: float) -> Iterator[bool]:
@@ -74,15 +58,14 @@ class MemorySnapshots:
                 lock.release()
 
 
-class RedisSnapshots:
-    """Snapshots shared by every web host and worker through Redis."""
+class RedisCache:
+    """Snapshots and locks shared by every web host and worker through Redis: each
+    snapshot stored whole under its ETag, then a channel's pointer moved to it."""
 
-    def __init__(self, url: str, freshness: float = 1.0, prefix: str = "channel") -> None:
+    def __init__(self, url: str, prefix: str = "channel") -> None:
         self.redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2,
                                           health_check_interval=10)
-        self.freshness = freshness
         self.prefix = prefix
-        self._local: dict[tuple[str, str], tuple[Snapshot, float]] = {}
 
     def _pointer(self, channel: str, name: str) -> str:
         return f"{self.prefix}:snap:{channel}:{name}"
@@ -97,47 +80,41 @@ class RedisSnapshots:
                 "body": snapshot.body, "gzip": snapshot.gzip, "etag": snapshot.etag,
                 "content_type": snapshot.content_type, "published_at": repr(snapshot.published_at)})
             self.redis.persist(blob)
-            old = self.redis.set(self._pointer(channel, name), snapshot.etag, get=True)
+            old = self.redis.set(self._pointer(channel, name), snapshot.etag, ex=POINTER_TTL, get=True)
         except redis.RedisError as exc:
             raise CacheUnavailable(f"cache unreachable: {exc}") from exc
         if old and old.decode() != snapshot.etag:
             with contextlib.suppress(redis.RedisError):
                 self.redis.expire(self._blob(channel, name, old.decode()), OLD_SNAPSHOT_TTL)
-        self._local[(channel, name)] = (snapshot, time.monotonic())
 
-    def get(self, channel: str, name: str) -> Snapshot | None:
-        key = (channel, name)
-        local = self._local.get(key)
-        now = time.monotonic()
-        if local and now - local[1] < self.freshness:
-            HIT.inc()
-            return local[0]
+    def etag(self, channel: str, name: str) -> str | None:
+        """The ETag the channel's format points at, ``None`` when Redis has none."""
         try:
-            snapshot = self._fetch(channel, name, local[0] if local else None)
-        except redis.RedisError:
-            (STALE if local else MISS).inc()
-            return local[0] if local else None
-        if snapshot is None:
-            MISS.inc()
-            return None
-        fresh = local is not None and snapshot is local[0]
-        (HIT if fresh else FETCHED).inc()
-        self._local[key] = (snapshot, now)
-        return snapshot
+            etag = self.redis.get(self._pointer(channel, name))
+        except redis.RedisError as exc:
+            raise CacheUnavailable(f"cache unreachable: {exc}") from exc
+        return etag.decode() if etag is not None else None
 
-    def _fetch(self, channel: str, name: str, local: Snapshot | None) -> Snapshot | None:
-        etag = self.redis.get(self._pointer(channel, name))
-        if etag is None:
-            return local
-        etag = etag.decode()
-        if local is not None and local.etag == etag:
-            return local
-        fields = self.redis.hgetall(self._blob(channel, name, etag))
+    def snapshot(self, channel: str, name: str, etag: str) -> Snapshot | None:
+        try:
+            fields = self.redis.hgetall(self._blob(channel, name, etag))
+        except redis.RedisError as exc:
+            raise CacheUnavailable(f"cache unreachable: {exc}") from exc
         if not fields:
-            return local
+            return None
         return Snapshot(body=fields[b"body"], gzip=fields[b"gzip"], etag=etag,
                         content_type=fields[b"content_type"].decode(),
                         published_at=float(fields[b"published_at"]))
+
+    def forget(self, channel: str) -> None:
+        """Drop every key of the channel: pointers and blobs."""
+        try:
+            for pattern in (f"{self.prefix}:snap:{channel}:*", f"{self.prefix}:blob:{channel}:*"):
+                keys = list(self.redis.scan_iter(match=pattern, count=500))
+                if keys:
+                    self.redis.delete(*keys)
+        except redis.RedisError as exc:
+            raise CacheUnavailable(f"cache unreachable: {exc}") from exc
 
     def ping(self) -> bool:
         try:
@@ -172,7 +149,3 @@ def _renew(lock, timeout: float, done: threading.Event) -> None:
     while not done.wait(timeout / 3):
         with contextlib.suppress(redis.RedisError, redis.exceptions.LockError):
             lock.reacquire()
-
-
-def make_snapshots(redis_url: str | None) -> MemorySnapshots | RedisSnapshots:
-    return RedisSnapshots(redis_url) if redis_url else MemorySnapshots()

@@ -1,9 +1,22 @@
-"""The stored model: channels, their sources, the items they bring, and runs."""
+"""The stored model: channels, their sources, the items they bring, runs, and what
+each publish put out."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from feeds.dates import utcnow
@@ -111,3 +124,48 @@ class Run(Base):
     updated: Mapped[int] = mapped_column(Integer, default=0)
     unchanged: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str] = mapped_column(Text, default="")
+
+
+class Publish(Base):
+    """One publish of a channel: when, why, what it carried (``files``: format name
+    to the ETag of its bytes) and its report."""
+
+    __tablename__ = "publishes"
+    __table_args__ = (Index("ix_publish_channel_id", "channel_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[str] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    trigger: Mapped[str] = mapped_column(String(200), default="")
+    files: Mapped[dict] = mapped_column(JSON, default=dict)
+    report: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class StoredSnapshot(Base):
+    """The bytes of one format as published, kept once however many publishes carry them."""
+
+    __tablename__ = "snapshots"
+
+    channel_id: Mapped[str] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    etag: Mapped[str] = mapped_column(String(80), primary_key=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    gzip: Mapped[bytes] = mapped_column(LargeBinary)
+    published_at: Mapped[float] = mapped_column(Float)
+
+
+class LiveSnapshot(Base):
+    """Which bytes of each format a channel serves now."""
+
+    __tablename__ = "live_snapshots"
+    __table_args__ = (ForeignKeyConstraint(["channel_id", "name", "etag"],
+                                           ["snapshots.channel_id", "snapshots.name", "snapshots.etag"],
+                                           ondelete="CASCADE"),)
+
+    channel_id: Mapped[str] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    etag: Mapped[str] = mapped_column(String(80))
+    publish_id: Mapped[int] = mapped_column(ForeignKey("publishes.id", ondelete="CASCADE"))

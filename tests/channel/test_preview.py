@@ -14,8 +14,11 @@ import orjson
 import pytest
 from werkzeug.serving import make_server
 
+from feeds.dates import utcnow
 from feeds.demo import DEMO_BASE
 from feeds.snapshots import Snapshot
+from feeds.store.published import record_publish
+from feeds.store.tables import Channel
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -162,11 +165,15 @@ def hostile_feed() -> dict:
 
 
 def test_the_page_is_drawn_from_the_published_snapshot_with_text_escaped(demo_app):
-    """A channel with no database rows at all: the preview reads only the snapshot,
-    and a feed's text cannot become markup or script."""
-    body = orjson.dumps(hostile_feed())
-    demo_app.extensions["backend"].snapshots.put(
-        "evil", "roku.json", Snapshot.of(body, "application/json", time.time()))
+    """A channel with no items, whose published feed carries hostile text: the
+    preview reads only the snapshot, and a feed's text cannot become markup or script."""
+    snapshot = Snapshot.of(orjson.dumps(hostile_feed()), "application/json", time.time())
+    backend = demo_app.extensions["backend"]
+    with backend.Session() as session:
+        session.add(Channel(id="evil", title="Evil"))
+        record_publish(session, "evil", {"roku.json": snapshot}, {}, "test", utcnow())
+        session.commit()
+    backend.snapshots.put("evil", "roku.json", snapshot)
     client = demo_app.test_client()
     home = client.get("/preview/evil").get_data(as_text=True)
     detail = client.get("/preview/evil/item/x1").get_data(as_text=True)

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 import feedparser
 import orjson
 import pytest
+from sqlalchemy import select
 
 import feeds.publish
 from feeds.formats.roku import series_id
@@ -13,7 +14,7 @@ from feeds.formats.validate import validate_feed, validate_search_feed
 from feeds.model import Entry, Video
 from feeds.publish import PublishError, publish_channel
 from feeds.store.items import upsert_entries
-from feeds.store.tables import Channel, Source
+from feeds.store.tables import Channel, Publish, Source
 
 START = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)
 NAMES = ("roku.json", "search.json", "mrss.xml", "home.json")
@@ -67,7 +68,10 @@ def test_a_publish_builds_every_format_and_reports_it(store):
     assert report.carried == {"roku.json": 1, "search.json": 1, "mrss.xml": 1}
     [left] = report.left_out
     assert left["reason"] == "no playable video: MP4 without bitrate"
-    assert orjson.loads(body(store, "publish-report.json")) == report.to_dict()
+    with store.Session() as session:
+        [record] = session.scalars(select(Publish))
+    assert record.report == report.to_dict() and record.channel_id == "news"
+    assert record.files == {name: store.snapshots.get("news", name).etag for name in NAMES}
 
 
 def test_a_build_that_fails_validation_leaves_the_last_good_one(store, monkeypatch):

@@ -1,0 +1,78 @@
+"""Publish records: every publish of a channel, the bytes it put out (each kept once
+however many publishes carry it), and which bytes each format serves now.
+
+The store is the truth of what is published; Redis and each process only hold
+copies (see ``feeds.published``)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from feeds.snapshots import Snapshot
+from feeds.store.tables import Channel, LiveSnapshot, Publish, StoredSnapshot
+
+KEEP_PUBLISHES = 50
+
+
+def record_publish(session: Session, channel_id: str, files: dict[str, Snapshot], report: dict,
+                   trigger: str, now: datetime) -> Publish:
+    """Write a publish and make its files live; the caller commits."""
+    for name, snapshot in files.items():
+        if session.get(StoredSnapshot, (channel_id, name, snapshot.etag)) is None:
+            session.add(StoredSnapshot(channel_id=channel_id, name=name, etag=snapshot.etag,
+                                       content_type=snapshot.content_type, body=snapshot.body,
+                                       gzip=snapshot.gzip, published_at=snapshot.published_at))
+    publish = Publish(channel_id=channel_id, published_at=now, trigger=trigger, report=report,
+                      files={name: snapshot.etag for name, snapshot in files.items()})
+    session.add(publish)
+    session.flush()
+    for name, snapshot in files.items():
+        live = session.get(LiveSnapshot, (channel_id, name))
+        if live is None:
+            session.add(LiveSnapshot(channel_id=channel_id, name=name, etag=snapshot.etag,
+                                     publish_id=publish.id))
+        else:
+            live.etag, live.publish_id = snapshot.etag, publish.id
+    session.flush()
+    prune(session, channel_id)
+    return publish
+
+
+def live_etag(session: Session, channel_id: str, name: str) -> str | None:
+    return session.scalar(select(LiveSnapshot.etag).where(LiveSnapshot.channel_id == channel_id,
+                                                          LiveSnapshot.name == name))
+
+
+def stored_snapshot(session: Session, channel_id: str, name: str, etag: str) -> Snapshot | None:
+    row = session.get(StoredSnapshot, (channel_id, name, etag))
+    if row is None:
+        return None
+    return Snapshot(body=row.body, gzip=row.gzip, etag=row.etag, content_type=row.content_type,
+                    published_at=row.published_at)
+
+
+def channel_ids(session: Session) -> frozenset[str]:
+    return frozenset(session.scalars(select(Channel.id)))
+
+
+def prune(session: Session, channel_id: str, keep: int = KEEP_PUBLISHES) -> None:
+    """Keep the newest ``keep`` publishes of the channel (and any that is live), and
+    the bytes they carry; the rest goes."""
+    ids = list(session.scalars(select(Publish.id).where(Publish.channel_id == channel_id)
+                               .order_by(Publish.id.desc())))
+    if len(ids) <= keep:
+        return
+    live = set(session.scalars(select(LiveSnapshot.publish_id).where(LiveSnapshot.channel_id == channel_id)))
+    old = [publish_id for publish_id in ids[keep:] if publish_id not in live]
+    session.execute(delete(Publish).where(Publish.id.in_(old)))
+    carried = {(name, etag) for files in session.scalars(
+        select(Publish.files).where(Publish.channel_id == channel_id)) for name, etag in files.items()}
+    stored = session.execute(select(StoredSnapshot.name, StoredSnapshot.etag)
+                             .where(StoredSnapshot.channel_id == channel_id)).all()
+    for name, etag in stored:
+        if (name, etag) not in carried:
+            session.execute(delete(StoredSnapshot).where(
+                StoredSnapshot.channel_id == channel_id, StoredSnapshot.name == name,
+                StoredSnapshot.etag == etag))
