@@ -23,7 +23,7 @@ def run() -> int:
     args = arguments(__doc__)
     down = 6.0
     print(f"drill postgres_restart: stop PostgreSQL for {down:g} s during a refresh")
-    with Stack("postgres_restart", args.items, keep=args.keep) as stack:
+    with Stack("postgres_restart", args.items, keep=args.keep, json_path=args.json) as stack:
         first = stack.refresh_and_wait()
         stack.note(f"baseline refresh: run {first['id']} {first['status']}")
         before = stack.item_keys()
@@ -35,11 +35,12 @@ def run() -> int:
             wait_for(lambda: stack.run(run_id)["status"] == "running", 20, 0.1,
                      "the refresh to start on the worker")
             wait_for(lambda: stack.upstream.hits["good"] > hits, 10, 0.05, "the fetch")
-            stack.postgres.stop("fast")
-            stack.note(f"PostgreSQL stopped (fast) while run {run_id} was fetching")
-            time.sleep(down)
-            stack.postgres.start()
-            stack.note("PostgreSQL started again")
+            with stack.down("postgres"):
+                stack.postgres.stop("fast")
+                stack.note(f"PostgreSQL stopped (fast) while run {run_id} was fetching")
+                time.sleep(down)
+                stack.postgres.start()
+                stack.note("PostgreSQL started again")
             stack.upstream.delay = 0
             cut = wait_for(lambda: (r := stack.run(run_id)) and r["status"] != "queued" and r, 30, 0.5,
                            "the run history to answer")

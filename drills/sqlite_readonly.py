@@ -51,10 +51,21 @@ def immutable(folder: Path, on: bool) -> list[str]:
     return [p.name for p in targets]
 
 
+@contextlib.contextmanager
+def writable_afterwards(store: Path):
+    """The store writable again whatever happens, before the stack's verdict and stop."""
+    try:
+        yield
+    finally:
+        with contextlib.suppress(Exception):
+            immutable(store, False)
+
+
 def run() -> int:
     args = arguments(__doc__)
     if os.geteuid() != 0:
-        sys.exit("this drill needs root (loop mount, chattr)")
+        print("this drill needs root (loop mount, chattr)", file=sys.stderr)
+        sys.exit(2)
     down = 8.0
     print(f"drill sqlite_readonly: the disk under SQLite read-only for {down:g} s")
     tmp = Path(tempfile.mkdtemp(prefix="drill-sqlite_readonly-"))
@@ -66,9 +77,9 @@ def run() -> int:
     sh("mount", "-o", "loop", str(image), str(disk))
     store.mkdir()
     try:
-        stack = Stack("sqlite_readonly", args.items, database="sqlite", keep=True, workdir=tmp)
-        try:
-            stack.start(database_url=f"sqlite:///{store / 'store.db'}")
+        with Stack("sqlite_readonly", args.items, database="sqlite", keep=True, workdir=tmp,
+                   json_path=args.json, database_url=f"sqlite:///{store / 'store.db'}") as stack, \
+                writable_afterwards(store):
             first = stack.refresh_and_wait()
             stack.note(f"baseline refresh: run {first['id']} {first['status']} "
                        f"(store on {sh('findmnt', '-n', '-o', 'SOURCE,FSTYPE', str(disk)).stdout.strip()})")
@@ -126,10 +137,6 @@ def run() -> int:
             stack.served_throughout(poller)
             stack.items_kept(before, after)
             return stack.verdict(args.json)
-        finally:
-            with contextlib.suppress(Exception):
-                immutable(store, False)
-            stack.close()
     finally:
         with contextlib.suppress(Exception):
             immutable(store, False)

@@ -21,7 +21,7 @@ PHASES = (("good", 2), ("500", 2), ("garbage", 2), ("timeout", 2), ("good", 3))
 def run() -> int:
     args = arguments(__doc__)
     print("drill upstream_flap: good → 500 → garbage → timeout → good")
-    with Stack("upstream_flap", args.items, keep=args.keep, hang=24) as stack:
+    with Stack("upstream_flap", args.items, keep=args.keep, hang=24, json_path=args.json) as stack:
         first = stack.refresh_and_wait()
         stack.note(f"baseline refresh: run {first['id']} {first['status']}")
         before = stack.item_keys()

@@ -21,7 +21,7 @@ from drills._common import VISIBILITY_TIMEOUT, Stack, arguments, main_wrapper, t
 def run() -> int:
     args = arguments(__doc__)
     print("drill worker_kill: SIGKILL a worker mid-refresh")
-    with Stack("worker_kill", args.items, keep=args.keep) as stack:
+    with Stack("worker_kill", args.items, keep=args.keep, json_path=args.json) as stack:
         first = stack.refresh_and_wait()
         stack.note(f"baseline refresh: run {first['id']} {first['status']}, {first['new']} new items")
         before = stack.item_keys()
@@ -36,6 +36,7 @@ def run() -> int:
             victim = stack.workers[0]
             pids = [victim.pid, *worker_children(victim)]
             killed_at = time.monotonic()
+            stack.let_go(victim)
             victim.kill()
             stack.note(f"SIGKILL to worker pids {pids} while run {run_id} was fetching")
             stack.upstream.delay = 0

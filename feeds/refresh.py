@@ -55,9 +55,14 @@ def http_session(allow_private: bool) -> requests.Session:
 
 def refresh_source(Session: sessionmaker, source_id: int, *, allow_private: bool = False,
                    http: requests.Session | None = None, now: datetime | None = None,
-                   run_id: int | None = None) -> RunReport:
+                   run_id: int | None = None, failure_counted: bool = False) -> RunReport:
     """Refresh ``source_id`` and return its run report. Raises ``LookupError`` when
-    there is no such source; every other failure ends up in the report."""
+    there is no such source; every other failure ends up in the report.
+
+    ``failure_counted``: this is another attempt (a retry) of a refresh whose failure
+    was already counted. A failure now is written to the run history as its own run,
+    but does not count again toward the backoff and the auto-disable counter: one
+    refresh, however many times it is tried, is one failure."""
     now = now or utcnow()
     clock = time.monotonic()
     with Session() as session:
@@ -77,10 +82,11 @@ def refresh_source(Session: sessionmaker, source_id: int, *, allow_private: bool
                                        allow_private, now)
         except FeedError as exc:
             session.rollback()
-            report = _record_failure(session, source, run, exc, now)
+            report = _record_failure(session, source, run, exc, now, failure_counted)
         except Exception as exc:
             session.rollback()
-            _record_failure(session, source, run, FeedError(f"internal error: {exc!r}"), now)
+            _record_failure(session, source, run, FeedError(f"internal error: {exc!r}"), now,
+                            failure_counted)
             raise
         report.duration = round(time.monotonic() - clock, 3)
     REFRESHES.labels(source=str(source_id), status=report.status).inc()
@@ -105,13 +111,17 @@ def _ingest_and_store(session: Session, source: Source, run: Run, http: requests
 
 
 def _record_failure(session: Session, source: Source, run: Run, exc: FeedError,
-                    now: datetime) -> RunReport:
-    source.failures += 1
+                    now: datetime, failure_counted: bool = False) -> RunReport:
+    """Every failed attempt is a run in the history; only the first failed attempt
+    of a refresh counts toward the backoff and auto-disable (unless a success came
+    in between and ended the streak: then this failure starts a new one)."""
+    if not failure_counted or source.failures == 0:
+        source.failures += 1
+        if policy.should_disable(source.failures):
+            source.enabled = False
+            source.disabled_reason = (f"disabled after {source.failures} failed refreshes in a "
+                                      f"row; last error: {exc.message}")
     source.next_due = policy.next_due_after_failure(now, source.every, source.failures)
-    if policy.should_disable(source.failures):
-        source.enabled = False
-        source.disabled_reason = (f"disabled after {source.failures} failed refreshes in a row; "
-                                  f"last error: {exc.message}")
     finish_run(run, "error", error=exc.message)
     session.commit()
     report = _report(run, source)

@@ -17,15 +17,19 @@ LOCK_SECONDS = float(os.environ.get("CHANNEL_LOCK_SECONDS") or 30)
 BUSY = "skipped: another refresh of this source was already running"
 
 
-def refresh(backend: Backend, source_id: int, run_id: int | None = None) -> RunReport | None:
+def refresh(backend: Backend, source_id: int, run_id: int | None = None,
+            failure_counted: bool = False) -> RunReport | None:
     """Refresh one source, unless another refresh of it is running (then ``None``).
-    The lock is renewed while the refresh runs and lapses soon after its holder dies."""
+    The lock is renewed while the refresh runs and lapses soon after its holder dies.
+    ``failure_counted``: a retry of a refresh whose failure was already counted (see
+    ``refresh_source``)."""
     with backend.snapshots.lock(f"refresh:{source_id}", timeout=LOCK_SECONDS) as acquired:
         if not acquired:
             log.info("refresh of source %s skipped: already running", source_id)
             return None
         return refresh_source(backend.Session, source_id, run_id=run_id,
-                              allow_private=backend.settings.fetch_allow_private)
+                              allow_private=backend.settings.fetch_allow_private,
+                              failure_counted=failure_counted)
 
 
 def publish(backend: Backend, channel_id: str) -> PublishReport | None:

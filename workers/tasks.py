@@ -8,10 +8,12 @@ into one."""
 from __future__ import annotations
 
 import logging
+import os
 import random
 from datetime import timedelta
 
 import redis
+from celery.utils.time import get_exponential_backoff_interval
 from sqlalchemy.exc import OperationalError
 
 from feeds.backend import Backend
@@ -25,7 +27,8 @@ from workers.celery_app import HARD_TIME_LIMIT, VISIBILITY_TIMEOUT, celery
 log = logging.getLogger("workers.tasks")
 
 MAX_RETRIES = 4
-RETRY_BASE = 10
+RETRY_BASE = float(os.environ.get("CHANNEL_RETRY_BASE") or 10)
+"""Seconds before the first retry of a failed refresh; doubled for each next one."""
 PUBLISH_DELAY = 2
 _backend: Backend | None = None
 
@@ -57,36 +60,55 @@ CACHE_OUTAGES = (CacheUnavailable, redis.ConnectionError, redis.TimeoutError)
 
 
 @celery.task(name="workers.tasks.refresh", bind=True, max_retries=MAX_RETRIES,
-             time_limit=HARD_TIME_LIMIT, autoretry_for=CACHE_OUTAGES, retry_backoff=True)
+             time_limit=HARD_TIME_LIMIT)
 def refresh(self, source_id: int, run_id: int | None = None,
-            store_failures: list[str] | None = None) -> dict | None:
+            store_failures: list[str] | None = None, failure_counted: bool = False) -> dict | None:
     """``store_failures``: attempts that failed because the store could not be
-    written; they are written to the run history as soon as it can be."""
+    written; they are written to the run history as soon as it can be.
+    ``failure_counted``: an earlier attempt of this refresh failed and counted toward
+    the source's backoff and auto-disable; a failure of this attempt is written to the
+    run history but does not count again (one refresh is one failure, however many
+    times Celery tries it).
+
+    Every retry is sent with the arguments as they are now, never the ones this
+    attempt was sent with (which may name store failures already written)."""
+    def again(countdown: float, exc: Exception | None = None) -> Exception:
+        return self.retry(args=(source_id, run_id),
+                          kwargs={"store_failures": store_failures,
+                                  "failure_counted": failure_counted},
+                          countdown=countdown, exc=exc)
+
     try:
         if store_failures:
             record_failures(backend().Session, source_id, store_failures)
             store_failures = None
-        report = jobs.refresh(backend(), source_id, run_id)
+        report = jobs.refresh(backend(), source_id, run_id, failure_counted)
+        if report is not None and report.changed:
+            request_publish(report.channel_id)
     except LookupError:
         log.info("source %s is gone; nothing to refresh", source_id)
         return None
     except OperationalError as exc:
-        raise _retry_after_store_outage(self, source_id, run_id, store_failures, exc)
+        raise _retry_after_store_outage(self, source_id, run_id, store_failures,
+                                        failure_counted, exc)
+    except CACHE_OUTAGES as exc:
+        raise again(get_exponential_backoff_interval(1, self.request.retries, 600, True), exc)
     if report is None:
         if self.request.retries < MAX_RETRIES:
-            raise self.retry(countdown=jobs.LOCK_SECONDS)
+            raise again(jobs.LOCK_SECONDS)
         if run_id is not None:
             refuse_run(backend().Session, run_id, jobs.BUSY)
         return None
-    if report.changed:
-        request_publish(report.channel_id)
-    if report.status == "error" and report.transient and self.request.retries < MAX_RETRIES:
-        raise self.retry(countdown=retry_countdown(self.request.retries))
+    if report.status == "error":
+        failure_counted = True
+        if report.transient and self.request.retries < MAX_RETRIES:
+            raise again(retry_countdown(self.request.retries))
     return report.to_dict()
 
 
 def _retry_after_store_outage(task, source_id: int, run_id: int | None,
-                              store_failures: list[str] | None, exc: OperationalError) -> Exception:
+                              store_failures: list[str] | None, failure_counted: bool,
+                              exc: OperationalError) -> Exception:
     """Drop the pooled connections (one that met a disk or network error may stay
     broken) and try again later, carrying the failure to write down then. Past
     the last retry, the error itself is returned to be raised."""
@@ -98,7 +120,8 @@ def _retry_after_store_outage(task, source_id: int, run_id: int | None,
                        "error": failures[-1]})
     if task.request.retries >= MAX_RETRIES:
         return exc
-    return task.retry(args=(source_id, run_id), kwargs={"store_failures": failures},
+    return task.retry(args=(source_id, run_id),
+                      kwargs={"store_failures": failures, "failure_counted": failure_counted},
                       countdown=retry_countdown(task.request.retries), exc=exc)
 
 

@@ -2,8 +2,6 @@
 reconnects by itself and goes on working."""
 from __future__ import annotations
 
-import time
-
 import pytest
 from kombu import Connection
 
@@ -28,7 +26,8 @@ def test_worker_and_web_recover_when_redis_returns(worker_env, private_redis, up
             publish.apply_async(("news",), countdown=30, connection=connection)
         wait_for(lambda: "received" in worker.log.read_text(), what="the worker to hold the task")
         private_redis.stop()
-        time.sleep(3)
+        wait_for(lambda: "Connection to broker lost" in worker.log.read_text(),
+                 what="the worker to notice the broker is gone")
         private_redis.start()
         asked = wait_for(lambda: (r := web.post(f"/admin/api/sources/{source_id}/refresh",
                                                 headers=AUTH)).status_code == 202 and r,
