@@ -6,6 +6,7 @@ import sys
 
 from flask import Flask
 
+from channel.bodies import MAX_BODY
 from channel.fastpath import FeedFastPath
 from feeds.backend import Backend
 from feeds.logs import configure_logging
@@ -31,6 +32,7 @@ def create_app(settings: Settings | None = None, *, run_tasks: bool = False,
     configure_logging()
     app = Flask(__name__)
     app.config["SETTINGS"] = settings
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.extensions["backend"] = Backend.from_settings(settings)
     if prepare:
         try:

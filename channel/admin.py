@@ -7,17 +7,19 @@ import contextlib
 import hmac
 import logging
 
+import orjson
 from flask import Blueprint, abort, current_app, jsonify, request
 from kombu.exceptions import KombuError
 from sqlalchemy import select
 
+from channel.bodies import read_body
 from channel.context import backend, get_or_404
 from channel.enqueue import enqueue_publish, enqueue_refresh
 from channel.errors import error_response
+from feeds.snapshots import CacheUnavailable
 from feeds.store import sources as ops
 from feeds.store.checks import Invalid, check_channel, check_source
 from feeds.store.runs import queue_run, refuse_run
-from feeds.snapshots import CacheUnavailable
 from feeds.store.tables import Channel, Run, Source
 from workers.jobs import refresh_and_publish
 
@@ -42,10 +44,10 @@ def invalid(exc: Invalid):
 
 
 def _body() -> object:
-    data = request.get_json(silent=True)
-    if data is None:
-        raise Invalid({"body": "must be a JSON object"})
-    return data
+    try:
+        return orjson.loads(read_body())
+    except orjson.JSONDecodeError:
+        raise Invalid({"body": "must be a JSON object"}) from None
 
 
 @bp.get("/channels")

@@ -33,16 +33,20 @@ EXPORTS = {"roku": "roku.json", "mrss": "mrss.xml", "search": "search.json"}
 @with_appcontext
 def serve_command(host: str, port: int | None) -> None:
     """Serve the channel with the embedded server (refreshes on a thread when no Redis)."""
-    from werkzeug.serving import run_simple
+    from werkzeug.serving import make_server
 
     from workers.embedded import start
 
     current = backend()
+    port = port or current.settings.port
+    try:
+        server = make_server(host, port, current_app._get_current_object(), threaded=True)
+    except OSError as exc:
+        raise click.ClickException(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from exc
     if current.settings.embedded:
         start(current)
-    port = port or current.settings.port
-    click.echo(f"serving on http://{host}:{port}/  (demo: /feeds/demo/roku.json)")
-    run_simple(host, port, current_app._get_current_object(), threaded=True)
+    click.echo(f"serving on http://{host}:{server.port}/  (demo: /feeds/demo/roku.json)")
+    server.serve_forever()
 
 
 @store_ready(upgrade=True)

@@ -6,6 +6,7 @@ from importlib import resources
 
 from flask import Blueprint, Response, abort, jsonify, request
 
+from channel.bodies import read_body
 from feeds.formats.validate import validate_bytes
 
 bp = Blueprint("tools", __name__)
@@ -17,9 +18,7 @@ NOT_JSON = "not valid JSON"
 @bp.post("/tools/validate")
 def validate():
     """A Roku JSON feed in; whether it is valid, and each problem at its JSON pointer."""
-    if (request.content_length or 0) > MAX_DOCUMENT:
-        abort(413, f"the document must be at most {MAX_DOCUMENT // (1024 * 1024)} MB")
-    problems = validate_bytes(request.get_data(cache=False))
+    problems = validate_bytes(read_body(MAX_DOCUMENT))
     if len(problems) == 1 and not problems[0].path and problems[0].message.startswith(NOT_JSON):
         abort(400, problems[0].message)
     return jsonify({"valid": not problems,
