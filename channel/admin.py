@@ -4,14 +4,14 @@ call is refused."""
 from __future__ import annotations
 
 import contextlib
-import hmac
 import logging
 
 import orjson
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 from kombu.exceptions import KombuError
 from sqlalchemy import select
 
+from channel.auth import require_admin
 from channel.bodies import read_body
 from channel.context import backend, get_or_404
 from channel.enqueue import enqueue_publish, enqueue_refresh
@@ -28,14 +28,7 @@ log = logging.getLogger("channel.admin")
 MAX_RUNS = 200
 
 
-@bp.before_request
-def require_token():
-    expected = current_app.config["SETTINGS"].admin_token
-    if not expected:
-        abort(401, "the admin API is disabled: set CHANNEL_ADMIN_TOKEN to enable it")
-    given = request.headers.get("Authorization", "")
-    if not hmac.compare_digest(given.encode(), f"Bearer {expected}".encode()):
-        abort(401, "a valid admin token is required (Authorization: Bearer <token>)")
+bp.before_request(require_admin)
 
 
 @bp.errorhandler(Invalid)

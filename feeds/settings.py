@@ -30,6 +30,16 @@ class Settings:
     port: int
     load_demo: bool = True
     tick_seconds: float = 5.0
+    admin_tokens: str = ""
+
+    def named_tokens(self) -> dict[str, str]:
+        """Admin tokens by name: ``CHANNEL_ADMIN_TOKEN`` is "admin"; ``CHANNEL_ADMIN_TOKENS``
+        adds ``name:token`` pairs, comma-separated. Empty tokens are never accepted."""
+        pairs = (entry.partition(":") for entry in self.admin_tokens.split(","))
+        tokens = {name.strip(): token.strip() for name, _, token in pairs if name.strip() and token.strip()}
+        if self.admin_token:
+            tokens.setdefault("admin", self.admin_token)
+        return tokens
 
     @property
     def embedded(self) -> bool:
@@ -47,4 +57,5 @@ class Settings:
             port=int(env.get("PORT") or 8000),
             load_demo=_wants_demo(env),
             tick_seconds=float(env.get("CHANNEL_TICK_SECONDS") or 5),
+            admin_tokens=env.get("CHANNEL_ADMIN_TOKENS") or "",
         )

@@ -41,6 +41,10 @@ class Channel(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     default_thumbnail: Mapped[str] = mapped_column(String(2048), default="")
     countries: Mapped[list] = mapped_column(JSON, default=list)
+    rows: Mapped[list | None] = mapped_column(JSON, nullable=True, default=None)
+    held_by: Mapped[str] = mapped_column(String(200), default="")
+    held_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    held_publish_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     sources: Mapped[list["Source"]] = relationship(
@@ -105,6 +109,13 @@ class Item(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    pinned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    pin_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    def pinned(self, now: datetime) -> bool:
+        """Pinned and its pin not lapsed at ``now``."""
+        return self.pinned_at is not None and (self.pin_until is None or self.pin_until > now)
 
     @property
     def published_local(self) -> datetime:
@@ -169,3 +180,18 @@ class LiveSnapshot(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     etag: Mapped[str] = mapped_column(String(80))
     publish_id: Mapped[int] = mapped_column(ForeignKey("publishes.id", ondelete="CASCADE"))
+
+
+class Audit(Base):
+    """An editorial or ops change to a channel: what, when, and who asked."""
+
+    __tablename__ = "audit"
+    __table_args__ = (Index("ix_audit_channel_id", "channel_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[str] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(200), default="")
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(200), default="")
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
