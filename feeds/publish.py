@@ -65,8 +65,10 @@ class Documents:
 
 
 def channel_items(session: Session, channel_id: str) -> list[Item]:
+    """What the channel's feeds carry: its items, newest first, less those ops hid."""
     return list(session.scalars(
-        select(Item).where(Item.channel_id == channel_id).order_by(Item.published.desc())))
+        select(Item).where(Item.channel_id == channel_id, Item.hidden.is_(False))
+        .order_by(Item.published.desc())))
 
 
 def channel_sources(session: Session, channel_id: str) -> list[Source]:
