@@ -24,6 +24,7 @@ from feeds.formats.search import build_search_feed
 from feeds.formats.validate import Memo, Problem, validate_feed, validate_search_feed
 from feeds.gcpause import collector_paused
 from feeds.published import PublishedFeeds
+from feeds.settings import Retention
 from feeds.snapshots import CacheUnavailable, Snapshot
 from feeds.store.published import record_publish
 from feeds.store.tables import Channel, Item, Source
@@ -31,12 +32,18 @@ from feeds.store.tables import Channel, Item, Source
 JSON = "application/json"
 RSS = "application/rss+xml; charset=utf-8"
 VIDEO_FORMATS = {"roku.json", "search.json", "mrss.xml"}
+FORMATS = VIDEO_FORMATS | {"home.json"}
 RETRY_UNPUBLISHABLE = 30.0
 log = logging.getLogger("feeds.publish")
 
 
 class PublishError(Exception):
     """The channel's new feeds were refused; nothing was swapped in."""
+
+
+class ChannelHeld(PublishError):
+    """Ops hold the channel (an earlier publish restored): nothing is published until
+    they release it."""
 
 
 @dataclass
@@ -119,29 +126,49 @@ def _refuse(name: str, problems: list[Problem]) -> None:
 
 
 def publish_channel(session: Session, snapshots: PublishedFeeds, channel_id: str,
-                    now: datetime | None = None, budget: int = DEFAULT_BUDGET,
-                    trigger: str = "") -> PublishReport:
+                    now: datetime | None = None, budget: int = DEFAULT_BUDGET, trigger: str = "",
+                    retention: Retention = Retention()) -> PublishReport:
     """Build, validate and publish ``channel_id``: written to the store (the truth),
-    then to the caches. Raises ``LookupError`` for an unknown channel and
-    ``PublishError`` when the build is invalid. ``trigger`` says why, for the history."""
+    then to the caches. Raises ``LookupError`` for an unknown channel, ``ChannelHeld``
+    while ops hold it, ``PublishError`` when the build is invalid. ``trigger`` says
+    why, for the history."""
     now = now or utcnow()
-    channel = session.get(Channel, channel_id)
-    if channel is None:
-        raise LookupError(f"no channel {channel_id!r}")
-    items = channel_items(session, channel_id)
-    documents = build_documents(channel, items, channel_sources(session, channel_id), now, budget)
-    report = new_report(channel_id, now, items, documents)
-    files = _files(snapshots, channel_id, documents, report)
-    record_publish(session, channel_id, files, report.to_dict(), trigger, now)
+    channel = get_channel(session, channel_id)
+    if channel.held_at is not None:
+        raise ChannelHeld(f"channel {channel_id!r} is held by {channel.held_by or 'ops'} since "
+                          f"{channel.held_at.isoformat()}: release it to publish")
+    report, files = build_publish(session, snapshots, channel, now, budget)
+    record_publish(session, channel_id, files, report.to_dict(), trigger, now, retention)
     session.commit()
+    put_in_caches(snapshots, channel_id, files)
+    return report
+
+
+def build_publish(session: Session, snapshots: PublishedFeeds, channel: Channel, now: datetime,
+                  budget: int = DEFAULT_BUDGET) -> tuple[PublishReport, dict[str, Snapshot]]:
+    """What a publish of ``channel`` would put out now, built and validated."""
+    items = channel_items(session, channel.id)
+    documents = build_documents(channel, items, channel_sources(session, channel.id), now, budget)
+    report = new_report(channel.id, now, items, documents)
+    return report, _files(snapshots, channel.id, documents, report)
+
+
+def put_in_caches(snapshots: PublishedFeeds, channel_id: str, files: dict[str, Snapshot]) -> None:
+    """The fast copies of what the store now has live; Redis unreachable costs only speed."""
     for name, snapshot in files.items():
         try:
             snapshots.put(channel_id, name, snapshot)
         except CacheUnavailable as exc:
             log.warning("published to the store only", extra={
                 "event": "publish", "channel": channel_id, "error": str(exc)})
-            break
-    return report
+            return
+
+
+def get_channel(session: Session, channel_id: str) -> Channel:
+    channel = session.get(Channel, channel_id)
+    if channel is None:
+        raise LookupError(f"no channel {channel_id!r}")
+    return channel
 
 
 def _files(snapshots: PublishedFeeds, channel_id: str, documents: Documents,
@@ -151,6 +178,8 @@ def _files(snapshots: PublishedFeeds, channel_id: str, documents: Documents,
     stamp, files = time.time(), {}
     for name in VIDEO_FORMATS - documents.bodies.keys():
         report.not_published[name] = "nothing playable yet"
+        if (served := snapshots.get(channel_id, name)) is not None:
+            files[name] = served
     for name, (body, content_type) in documents.bodies.items():
         snapshot = Snapshot.of(body, content_type, stamp)
         current = snapshots.get(channel_id, name)

@@ -117,6 +117,13 @@ class PublishedFeeds:
         if self.shared is not None:
             self.shared.put(channel, name, snapshot)
 
+    def drop(self, channel: str, name: str) -> None:
+        """The channel no longer serves ``name``: drop this process's copy and Redis's pointer."""
+        self._local.pop((channel, name), None)
+        if self.shared is not None:
+            with contextlib.suppress(CacheUnavailable):
+                self.shared.drop(channel, name)
+
     def forget(self, channel: str) -> None:
         """The channel is gone: drop this process's copies and Redis's."""
         for key in [key for key in self._local if key[0] == channel]:

@@ -22,6 +22,15 @@ def _wants_demo(env) -> bool:
 
 
 @dataclass(frozen=True)
+class Retention:
+    """A publish is kept while it is among the newest ``keep`` of its channel, younger
+    than ``days``, or live."""
+
+    keep: int = 50
+    days: float = 7.0
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str
     redis_url: str | None
@@ -31,6 +40,11 @@ class Settings:
     load_demo: bool = True
     tick_seconds: float = 5.0
     admin_tokens: str = ""
+    keep_publishes: int = 50
+    keep_days: float = 7.0
+
+    def retention(self) -> Retention:
+        return Retention(keep=self.keep_publishes, days=self.keep_days)
 
     def named_tokens(self) -> dict[str, str]:
         """Admin tokens by name: ``CHANNEL_ADMIN_TOKEN`` is "admin"; ``CHANNEL_ADMIN_TOKENS``
@@ -58,4 +72,6 @@ class Settings:
             load_demo=_wants_demo(env),
             tick_seconds=float(env.get("CHANNEL_TICK_SECONDS") or 5),
             admin_tokens=env.get("CHANNEL_ADMIN_TOKENS") or "",
+            keep_publishes=int(env.get("CHANNEL_KEEP_PUBLISHES") or 50),
+            keep_days=float(env.get("CHANNEL_KEEP_DAYS") or 7),
         )

@@ -106,6 +106,12 @@ class RedisCache:
                         content_type=fields[b"content_type"].decode(),
                         published_at=float(fields[b"published_at"]))
 
+    def drop(self, channel: str, name: str) -> None:
+        try:
+            self.redis.delete(self._pointer(channel, name))
+        except redis.RedisError as exc:
+            raise CacheUnavailable(f"cache unreachable: {exc}") from exc
+
     def forget(self, channel: str) -> None:
         """Drop every key of the channel: pointers and blobs."""
         try:

@@ -7,7 +7,7 @@ import os
 
 from feeds.backend import Backend
 from feeds.metrics import PUBLISHES
-from feeds.publish import PublishError, PublishReport, publish_channel
+from feeds.publish import ChannelHeld, PublishError, PublishReport, publish_channel
 from feeds.refresh import RunReport, refresh_source
 from feeds.store.runs import refuse_run
 
@@ -32,11 +32,17 @@ def refresh(backend: Backend, source_id: int, run_id: int | None = None,
                               failure_counted=failure_counted)
 
 
-def publish(backend: Backend, channel_id: str) -> PublishReport | None:
-    """Publish ``channel_id``; a refused build leaves the published feeds as they were."""
+def publish(backend: Backend, channel_id: str, trigger: str = "") -> PublishReport | None:
+    """Publish ``channel_id``; a refused build, or a channel ops hold, leaves the
+    published feeds as they were."""
     with backend.Session() as session:
         try:
-            report = publish_channel(session, backend.snapshots, channel_id)
+            report = publish_channel(session, backend.snapshots, channel_id, trigger=trigger,
+                                     retention=backend.settings.retention())
+        except ChannelHeld as exc:
+            PUBLISHES.labels(channel=channel_id, outcome="held").inc()
+            log.info("publish held", extra={"event": "publish", "channel": channel_id, "error": str(exc)})
+            return None
         except PublishError as exc:
             PUBLISHES.labels(channel=channel_id, outcome="refused").inc()
             log.error("publish refused", extra={"event": "publish", "channel": channel_id,
@@ -52,5 +58,5 @@ def refresh_and_publish(backend: Backend, source_id: int, run_id: int | None = N
     if report is None and run_id is not None:
         refuse_run(backend.Session, run_id, BUSY)
     if report is not None and report.changed:
-        publish(backend, report.channel_id)
+        publish(backend, report.channel_id, trigger=f"refresh of source {source_id}")
     return report

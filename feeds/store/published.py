@@ -5,20 +5,20 @@ The store is the truth of what is published; Redis and each process only hold
 copies (see ``feeds.published``)."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from feeds.settings import Retention
 from feeds.snapshots import Snapshot
 from feeds.store.tables import Channel, LiveSnapshot, Publish, StoredSnapshot
 
-KEEP_PUBLISHES = 50
-
 
 def record_publish(session: Session, channel_id: str, files: dict[str, Snapshot], report: dict,
-                   trigger: str, now: datetime) -> Publish:
-    """Write a publish and make its files live; the caller commits."""
+                   trigger: str, now: datetime, retention: Retention = Retention()) -> Publish:
+    """Write a publish, make exactly its files live, and prune what the retention
+    lets go; the caller commits."""
     for name, snapshot in files.items():
         if session.get(StoredSnapshot, (channel_id, name, snapshot.etag)) is None:
             session.add(StoredSnapshot(channel_id=channel_id, name=name, etag=snapshot.etag,
@@ -28,16 +28,23 @@ def record_publish(session: Session, channel_id: str, files: dict[str, Snapshot]
                       files={name: snapshot.etag for name, snapshot in files.items()})
     session.add(publish)
     session.flush()
-    for name, snapshot in files.items():
-        live = session.get(LiveSnapshot, (channel_id, name))
+    make_live(session, publish)
+    prune(session, channel_id, now, retention)
+    return publish
+
+
+def make_live(session: Session, publish: Publish) -> None:
+    """Serve exactly the files of ``publish``: formats it did not carry stop being served."""
+    session.execute(delete(LiveSnapshot).where(LiveSnapshot.channel_id == publish.channel_id,
+                                               LiveSnapshot.name.not_in(list(publish.files))))
+    for name, etag in publish.files.items():
+        live = session.get(LiveSnapshot, (publish.channel_id, name))
         if live is None:
-            session.add(LiveSnapshot(channel_id=channel_id, name=name, etag=snapshot.etag,
+            session.add(LiveSnapshot(channel_id=publish.channel_id, name=name, etag=etag,
                                      publish_id=publish.id))
         else:
-            live.etag, live.publish_id = snapshot.etag, publish.id
+            live.etag, live.publish_id = etag, publish.id
     session.flush()
-    prune(session, channel_id)
-    return publish
 
 
 def live_etag(session: Session, channel_id: str, name: str) -> str | None:
@@ -57,15 +64,17 @@ def channel_ids(session: Session) -> frozenset[str]:
     return frozenset(session.scalars(select(Channel.id)))
 
 
-def prune(session: Session, channel_id: str, keep: int = KEEP_PUBLISHES) -> None:
-    """Keep the newest ``keep`` publishes of the channel (and any that is live), and
-    the bytes they carry; the rest goes."""
-    ids = list(session.scalars(select(Publish.id).where(Publish.channel_id == channel_id)
-                               .order_by(Publish.id.desc())))
-    if len(ids) <= keep:
+def prune(session: Session, channel_id: str, now: datetime, retention: Retention) -> None:
+    """Drop the publishes the retention lets go, and the bytes no kept publish carries."""
+    rows = session.execute(select(Publish.id, Publish.published_at).where(Publish.channel_id == channel_id)
+                           .order_by(Publish.id.desc())).all()
+    if len(rows) <= retention.keep:
         return
     live = set(session.scalars(select(LiveSnapshot.publish_id).where(LiveSnapshot.channel_id == channel_id)))
-    old = [publish_id for publish_id in ids[keep:] if publish_id not in live]
+    cutoff = now - timedelta(days=retention.days)
+    old = [publish_id for publish_id, at in rows[retention.keep:] if publish_id not in live and at < cutoff]
+    if not old:
+        return
     session.execute(delete(Publish).where(Publish.id.in_(old)))
     carried = {(name, etag) for files in session.scalars(
         select(Publish.files).where(Publish.channel_id == channel_id)) for name, etag in files.items()}

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from feeds.dates import utcnow
 from feeds.store.checks import Invalid
+from feeds.store.history import hold_document
 from feeds.store.tables import Channel, Run, Source
 
 
@@ -34,7 +35,8 @@ def run_document(run: Run) -> dict:
 def channel_admin_document(channel: Channel) -> dict:
     return {"id": channel.id, "title": channel.title, "provider_name": channel.provider_name,
             "language": channel.language, "timezone": channel.timezone,
-            "default_thumbnail": channel.default_thumbnail, "countries": channel.countries}
+            "default_thumbnail": channel.default_thumbnail, "countries": channel.countries,
+            "hold": hold_document(channel)}
 
 
 def create_channel(session: Session, values: dict) -> Channel:

@@ -1,0 +1,62 @@
+"""What ops do with a channel's publishes: see what a publish would change before it
+goes out, put an earlier publish back on the air (holding the channel), and release
+the hold, which publishes the channel as it is now."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from feeds.dates import utcnow
+from feeds.formats.diff import diff_publishes
+from feeds.publish import FORMATS, PublishReport, build_publish, get_channel, publish_channel, put_in_caches
+from feeds.published import PublishedFeeds
+from feeds.settings import Retention
+from feeds.store import history
+from feeds.store.tables import Publish
+
+
+def bodies(session: Session, publish: Publish | None) -> dict[str, bytes]:
+    if publish is None:
+        return {}
+    return {name: snapshot.body for name, snapshot in history.files_of(session, publish).items()}
+
+
+def live_bodies(session: Session, channel_id: str) -> dict[str, bytes]:
+    publish_id = history.live_publish_id(session, channel_id)
+    return bodies(session, history.find(session, channel_id, publish_id) if publish_id else None)
+
+
+def dry_run(session: Session, snapshots: PublishedFeeds, channel_id: str,
+            now: datetime | None = None) -> tuple[PublishReport, dict]:
+    """The report and the diff against what is live of a publish made now; nothing
+    is published. Raises ``PublishError`` when the build is invalid."""
+    report, files = build_publish(session, snapshots, get_channel(session, channel_id), now or utcnow())
+    return report, diff_publishes(live_bodies(session, channel_id),
+                                  {name: snapshot.body for name, snapshot in files.items()})
+
+
+def restore(session: Session, snapshots: PublishedFeeds, channel_id: str, publish_id: int,
+            actor: str, retention: Retention = Retention()) -> Publish:
+    """Serve the bytes of publish ``publish_id`` again, same ETags, on every process
+    within the freshness window; the channel is held. ``LookupError`` when there is
+    no such publish of the channel."""
+    channel = get_channel(session, channel_id)
+    publish = history.find(session, channel_id, publish_id)
+    if publish is None:
+        raise LookupError(f"no publish {publish_id} of channel {channel_id!r}")
+    again = history.restore(session, channel, publish, actor, utcnow(), retention)
+    session.commit()
+    files = history.files_of(session, again)
+    for name in FORMATS - files.keys():
+        snapshots.drop(channel_id, name)
+    put_in_caches(snapshots, channel_id, files)
+    return again
+
+
+def release(session: Session, snapshots: PublishedFeeds, channel_id: str,
+            retention: Retention = Retention()) -> PublishReport:
+    """Lift the hold and publish the channel as it is now."""
+    history.release(get_channel(session, channel_id))
+    session.commit()
+    return publish_channel(session, snapshots, channel_id, trigger="release", retention=retention)
