@@ -8,42 +8,41 @@ from functools import cache
 
 from apispec import APISpec
 
+from channel import openapi_ops
+from channel.openapi_parts import (
+    BOOLEAN,
+    CACHE_HEADERS,
+    DATETIME,
+    FIELD_ERRORS,
+    HTML_PAGE,
+    INTEGER,
+    JSON,
+    STRING,
+    UNAUTHORIZED,
+    URL,
+    array,
+    error,
+    in_path,
+    in_query,
+    json_response,
+    nullable,
+    ref,
+    shape,
+)
 from feeds.formats.deeplink import MEDIA_TYPES
 from feeds.store.catalog import MAX_LIMIT
 from feeds.store.tables import RUN_STATUSES, SOURCE_KINDS
 
 TITLE = "Channel feeds"
 VERSION = "1.0.0"
-JSON = "application/json"
-HTML = "text/html"
 
 
-def ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def nullable(kind: str, **more) -> dict:
-    return {"type": [kind, "null"], **more}
-
-
-def array(items: dict) -> dict:
-    return {"type": "array", "items": items}
-
-
-def shape(required: list[str] | None = None, **properties) -> dict:
-    """An object with these properties, all of them required unless ``required`` says."""
-    return {"type": "object", "properties": properties,
-            "required": list(properties) if required is None else required}
-
-
-STRING = {"type": "string"}
-INTEGER = {"type": "integer"}
-BOOLEAN = {"type": "boolean"}
-URL = {"type": "string", "format": "uri"}
-DATETIME = {"type": "string", "format": "date-time"}
 SECONDS = {"oneOf": [{"type": "integer", "minimum": 30, "maximum": 604800},
                      {"type": "string", "pattern": r"^\s*\d+\s*[smhd]?\s*$"}],
            "description": "Seconds (30 s to 7 days), or a duration such as `10m`, `1h`, `1d`."}
+COUNTRIES = {**array({"type": "string", "pattern": "^[a-zA-Z]{2}$"}),
+             "description": "Where the search feed says the channel is available (ISO 3166-1 "
+                            "alpha-2); empty: the region of its language, else the US."}
 
 SCHEMAS: dict[str, dict] = {
     "Error": shape(error=STRING, status=INTEGER),
@@ -98,7 +97,8 @@ SCHEMAS: dict[str, dict] = {
     "Health": shape(status={"const": "ok"}),
     "Ready": shape(ready=BOOLEAN, checks=shape(store=BOOLEAN, cache=BOOLEAN)),
     "AdminChannel": shape(id=STRING, title=STRING, provider_name=STRING, language=STRING,
-                          timezone=STRING, default_thumbnail=STRING),
+                          timezone=STRING, default_thumbnail=STRING, countries=array(STRING),
+                          hold=ref("Hold")),
     "AdminChannelList": shape(channels=array(ref("AdminChannel"))),
     "ChannelCreate": {"type": "object", "additionalProperties": False, "required": ["id", "title"],
                       "properties": {
@@ -107,13 +107,14 @@ SCHEMAS: dict[str, dict] = {
                           "provider_name": {"type": "string", "maxLength": 200},
                           "language": {"type": "string", "maxLength": 16},
                           "timezone": {**STRING, "description": "IANA, such as Europe/London."},
-                          "default_thumbnail": {**URL, "description": "http(s), or empty."}}},
+                          "default_thumbnail": {**URL, "description": "http(s), or empty."},
+                          "countries": COUNTRIES}},
     "ChannelChange": {"type": "object", "additionalProperties": False,
                       "description": "Any fields of a channel but its id.", "properties": {
                           "title": {"type": "string", "maxLength": 200},
                           "provider_name": {"type": "string", "maxLength": 200},
                           "language": {"type": "string", "maxLength": 16},
-                          "timezone": STRING, "default_thumbnail": STRING}},
+                          "timezone": STRING, "default_thumbnail": STRING, "countries": COUNTRIES}},
     "Source": shape(id=INTEGER, channel=STRING, kind={"enum": list(SOURCE_KINDS)}, url=URL,
                     every={**INTEGER, "description": "Seconds between refreshes."},
                     category=STRING, enabled=BOOLEAN, title=STRING, description=STRING,
@@ -148,26 +149,6 @@ SCHEMAS: dict[str, dict] = {
 }
 
 
-# Responses ---------------------------------------------------------------------
-
-def json_response(description: str, schema: dict, **more) -> dict:
-    return {"description": description, "content": {JSON: {"schema": schema}}, **more}
-
-
-def error(description: str) -> dict:
-    return json_response(description, ref("Error"))
-
-
-FIELD_ERRORS = json_response("A field is wrong: `fields` says which and why.", ref("FieldErrors"))
-UNAUTHORIZED = error("No valid admin token (or none is configured); nothing changed.")
-HTML_PAGE = {"description": "An HTML page.", "content": {HTML: {"schema": STRING}}}
-CACHE_HEADERS = {
-    "ETag": {"schema": STRING, "description": "Send back in If-None-Match to get a 304."},
-    "Last-Modified": {"schema": STRING},
-    "Cache-Control": {"schema": STRING},
-}
-
-
 def feed_responses(content_type: str, schema: dict) -> dict:
     return {
         "200": {"description": "The published snapshot (gzip when accepted).",
@@ -178,16 +159,6 @@ def feed_responses(content_type: str, schema: dict) -> dict:
 
 
 # Parameters --------------------------------------------------------------------
-
-def in_path(name: str, schema: dict | None = None, description: str = "") -> dict:
-    found = {"name": name, "in": "path", "required": True, "schema": schema or STRING}
-    return {**found, "description": description} if description else found
-
-
-def in_query(name: str, schema: dict, description: str = "", required: bool = False) -> dict:
-    found = {"name": name, "in": "query", "required": required, "schema": schema}
-    return {**found, "description": description} if description else found
-
 
 CHANNEL = in_path("channel", description="The channel's id, such as `demo`.")
 CHANNEL_ID = in_path("channel_id", description="The channel's id.")
@@ -308,6 +279,7 @@ def admin_paths(spec: APISpec) -> None:
                                                        "maximum": 200, "default": 20}),
                                     in_query("before", {"type": "integer", "minimum": 1},
                                              "Only runs with a smaller id.")])})
+    openapi_ops.history_paths(spec, admin_op, CHANNEL_ID)
 
 
 def developer_paths(spec: APISpec) -> None:
@@ -346,7 +318,7 @@ def openapi() -> dict:
         "`{\"error\": str, \"status\": int}`.")})
     spec.components.security_scheme("admin", {
         "type": "http", "scheme": "bearer", "description": "The `CHANNEL_ADMIN_TOKEN`."})
-    for name, schema in SCHEMAS.items():
+    for name, schema in (SCHEMAS | openapi_ops.SCHEMAS).items():
         spec.components.schema(name, schema)
     for add in (public_paths, api_paths, health_paths, admin_paths, developer_paths):
         add(spec)

@@ -1,0 +1,97 @@
+"""The OpenAPI description of ops' routes over a channel's publishes: history, diffs,
+dry runs, restore and release (see ``channel/openapi.py`` for the rest)."""
+from __future__ import annotations
+
+from apispec import APISpec
+
+from channel.openapi_parts import (
+    BOOLEAN,
+    DATETIME,
+    INTEGER,
+    STRING,
+    array,
+    error,
+    in_path,
+    in_query,
+    json_response,
+    nullable,
+    ref,
+    shape,
+)
+
+SCHEMAS: dict[str, dict] = {
+    "Hold": nullable("object", properties={"by": STRING, "at": DATETIME, "publish": nullable("integer")},
+                     description="Set while an earlier publish is restored: who asked, when, which "
+                                 "publish is on the air. Refreshes go on; nothing is published until "
+                                 "the release."),
+    "PublishFile": shape(etag=STRING, size=nullable("integer")),
+    "Publish": shape(
+        id=INTEGER, published_at=DATETIME, live=BOOLEAN,
+        trigger={**STRING, "description": "Why: `refresh of source N`, `ops (name)`, `restore of "
+                                          "publish N`, `release`."},
+        files={"type": "object", "additionalProperties": ref("PublishFile")},
+        items=nullable("integer"), carried={"type": "object", "additionalProperties": INTEGER},
+        left_out=INTEGER, report={"type": "object"}, required=["id", "published_at", "live", "trigger",
+                                                               "files", "items", "carried", "left_out"]),
+    "PublishPage": shape(publishes=array(ref("Publish")), next=nullable(
+        "string", description="Pass as `cursor` for the next page; null on the last page.")),
+    "DiffItem": shape(id=STRING, title=STRING, list=STRING, fields=array(STRING),
+                      required=["id", "title", "list"]),
+    "DiffNamed": shape(added=array(STRING), removed=array(STRING), changed=array({"type": "object"})),
+    "Diff": shape(
+        publish=INTEGER, against={**STRING, "description": "`previous`, `live` or a publish id."},
+        summary={**STRING, "description": "One line a person reads at a glance."},
+        items=shape(added=array(ref("DiffItem")), removed=array(ref("DiffItem")),
+                    changed=array(ref("DiffItem"))),
+        playlists=ref("DiffNamed"), categories=ref("DiffNamed"),
+        sizes={"type": "object", "additionalProperties": shape(**{"from": INTEGER, "to": INTEGER,
+                                                                   "change": INTEGER})},
+        required=["summary", "items", "playlists", "categories", "sizes"]),
+    "PublishResult": shape(dry_run=BOOLEAN, report={"type": "object"}, diff=ref("Diff"),
+                           required=["dry_run", "report"]),
+    "Restored": shape(restored=INTEGER, publish=ref("Publish"), hold=ref("Hold")),
+    "Released": shape(released={"const": True}, report={"type": "object"}),
+}
+
+PUBLISH_ID = in_path("publish_id", INTEGER, "The publish's id.")
+
+
+def history_paths(spec: APISpec, admin_op, channel_id: dict) -> None:
+    no_channel = error("Unknown channel.")
+    no_publish = error("Unknown channel, or no such publish of it.")
+    base = "/admin/api/channels/{channel_id}"
+    spec.path(f"{base}/publishes", parameters=[channel_id], operations={"get": admin_op(
+        "The channel's publishes, newest first (the newest 50 and a week are kept).",
+        {"200": json_response("A page of publishes.", ref("PublishPage")),
+         "400": error("A bad `limit` or `cursor`."), "404": no_channel},
+        parameters=[in_query("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}),
+                    in_query("cursor", STRING, "`next` of the page before.")])})
+    spec.path(f"{base}/publishes/{{publish_id}}", parameters=[channel_id, PUBLISH_ID], operations={
+        "get": admin_op("One publish, with its report.",
+                        {"200": json_response("The publish.", ref("Publish")), "404": no_publish})})
+    spec.path(f"{base}/publishes/{{publish_id}}/diff", parameters=[channel_id, PUBLISH_ID], operations={
+        "get": admin_op("What the publish changed on the TV.",
+                        {"200": json_response("The diff.", ref("Diff")),
+                         "400": error("`against` is neither a publish id nor `live`."),
+                         "404": no_publish},
+                        parameters=[in_query("against", STRING, "A publish id, or `live`; by default "
+                                                                "the publish before.")])})
+    spec.path(f"{base}/publishes/{{publish_id}}/restore", parameters=[channel_id, PUBLISH_ID], operations={
+        "post": admin_op("Put the publish back on the air, same bytes and ETags, and hold the channel.",
+                         {"200": json_response("Restored; the channel is held.", ref("Restored")),
+                          "404": no_publish})})
+    spec.path(f"{base}/release", parameters=[channel_id], operations={"post": admin_op(
+        "Lift the hold and publish the channel as it is now.",
+        {"200": json_response("Released and published.", ref("Released")), "404": no_channel,
+         "422": error("Released, but the new build was refused (invalid).")})})
+    spec.path(f"{base}/publish", parameters=[channel_id], operations={"post": admin_op(
+        "Publish now; with `dry_run=1`, build and validate only and answer the diff against "
+        "what is live.",
+        {"200": json_response("Published, or what would be.", ref("PublishResult")),
+         "404": no_channel, "409": error("The channel is held: release it first."),
+         "422": error("The build was refused (invalid); nothing was published.")},
+        parameters=[in_query("dry_run", {"enum": ["1", "true", "yes", "0"]})])})
+    spec.path(f"{base}/report", parameters=[channel_id], operations={"get": admin_op(
+        "What the live publish left out and why, and what it could not publish.",
+        {"200": json_response("The live publish's report.", {"type": "object"}),
+         "404": error("Unknown channel, or never published.")})})
