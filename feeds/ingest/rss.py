@@ -48,6 +48,7 @@ _BLOCKS = {
 }
 _CHUNK_SEPARATOR = "\ue000"
 _STRIPPED_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ue000]")
+_ROOT_TAG = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?(?:rss|feed|RDF|rdf))[\s>/]")
 _LOOKS_LIKE_HTML = re.compile(rb"<(?:!doctype\s+html|html[\s>]|head[\s>]|body[\s>])", re.I)
 
 
@@ -60,10 +61,12 @@ class ParsedFeed:
 
 def parse_feed(body: bytes, url: str, content_type: str = "") -> ParsedFeed:
     """The feed in ``body`` (fetched from ``url``), or ParseError when it is not a
-    feed or declares XML entities. A feed with recoverable errors is accepted."""
+    feed, declares XML entities or was cut off before its end. A feed with other
+    recoverable errors is accepted."""
     if not body or not body.strip():
         raise ParseError("not a feed: the response was empty.")
     body = repair_char_refs(guard_xml(body))
+    _refuse_truncated(body)
     data = _feedparser(body, url, content_type)
     if not data.get("version") and not data.get("entries"):
         raise ParseError(f"not a feed: got {_what_it_is(body, content_type)}.")
@@ -76,6 +79,15 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> ParsedFeed:
         link=safe_url(feed.get("link"), url),
         entries=[_entry(e, item, url, language) for e, item in zip(entries, items)],
     )
+
+
+def _refuse_truncated(body: bytes) -> None:
+    """A feed whose root element is never closed was cut off (a dropped connection, a
+    size cap upstream): its last item would be stored half, so none is taken."""
+    root = _ROOT_TAG.search(body)
+    if root and not re.search(rb"</" + re.escape(root.group(1)) + rb"\s*>", body[-4096:]):
+        raise ParseError(f"the feed ends before its </{root.group(1).decode('ascii', 'replace')}>: "
+                         "it was cut off (truncated).")
 
 
 def _feedparser(body: bytes, url: str, content_type: str) -> Mapping:

@@ -14,7 +14,9 @@ def search_assets(client) -> list[dict]:
 def test_every_play_id_of_the_search_feed_resolves_by_deep_link(demo_client):
     roku = orjson.loads(demo_client.get("/feeds/demo/roku.json").data)
     by_id = {v["id"]: v for v in roku["shortFormVideos"]}
-    for asset in search_assets(demo_client):
+    assets = search_assets(demo_client)
+    assert len(assets) == len(by_id) >= 3
+    for asset in assets:
         play_id = asset["content"]["playOptions"][0]["playId"]
         response = demo_client.get(DEEPLINK, query_string={"contentId": play_id, "mediaType": "shortFormVideo"})
         assert response.status_code == 200
@@ -67,7 +69,15 @@ def test_item_detail_has_paragraphs_clean_html_image_videos_and_related(demo_cli
     detail = demo_client.get(f"/api/v1/items/{article['id']}").get_json()
     assert detail["body"] and all(isinstance(p, str) for p in detail["body"])
     assert "<p>" in detail["body_html"] and "<script" not in detail["body_html"]
-    assert all(r["id"] != article["id"] for r in detail["related"])
+
+
+def test_related_items_are_the_others_of_the_item_s_section(demo_client):
+    """The demo's "News" video shares its section with three other items."""
+    items = demo_client.get("/api/v1/channels/demo/items?limit=100").get_json()["items"]
+    [video] = [i for i in items if i["kind"] == "video" and i["categories"] == ["News"]]
+    related = demo_client.get(f"/api/v1/items/{video['id']}").get_json()["related"]
+    others = [i["id"] for i in items if "News" in i["categories"] and i["id"] != video["id"]]
+    assert len(others) == 3 and [r["id"] for r in related] == others
 
 
 def test_a_limit_in_other_digits_is_a_400(demo_client):

@@ -31,7 +31,7 @@ def test_a_deleted_channel_answers_404_everywhere_and_leaves_redis_and_the_store
 
     assert client.delete("/admin/api/channels/demo", headers=AUTH).status_code == 204
     assert all(client.get(path).status_code == 404 for path in PUBLIC)
-    wait_for(lambda: all(other.get(path).status_code == 404 for path in PUBLIC), timeout=10,
+    wait_for(lambda: all(other.get(path).status_code == 404 for path in PUBLIC), timeout=30,
              what="the other process to stop serving the deleted channel")
     assert list(redis.Redis.from_url(redis_url).scan_iter(match="channel:*:demo:*")) == []
     backend = app.extensions["backend"]

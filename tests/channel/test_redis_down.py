@@ -93,6 +93,7 @@ def test_gunicorn_workers_serve_the_published_etag_with_redis_killed_then_restar
         with Session(engine) as session:
             etag = live_etag(session, "demo", "roku.json")
         engine.dispose()
+        assert etag and etag.startswith('"'), "the demo's roku.json is published"
 
         port = free_port()
         web = start_web(env, port, tmp_path / "web.log")

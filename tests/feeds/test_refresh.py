@@ -118,10 +118,12 @@ def test_a_failed_refresh_changes_no_item_and_no_published_feed(store, httpserve
     httpserver.expect_ordered_request("/feed").respond_with_data(body, content_type="application/rss+xml")
     respond(httpserver.expect_ordered_request("/feed"))
     source_id = add_source(store, kind="mrss", url=httpserver.url_for("/feed"))
-    refresh(store, source_id)
+    first = refresh(store, source_id)
+    assert (first.status, first.new) == ("ok", 2)
     with store.Session() as session:
         publish_channel(session, store.snapshots, "news")
     published = store.snapshots.get("news", "roku.json")
+    assert published is not None, "the video of the first refresh is published"
     before = {key: item.content_hash for key, item in items(store).items()}
     report = refresh(store, source_id)
     assert report.status == "error" and message in report.error

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 from datetime import timedelta
 
 import orjson
 import pytest
+import redis
 from sqlalchemy import func, select
 from werkzeug import Response
 
@@ -71,31 +71,41 @@ def test_a_refresh_asked_through_the_admin_api_runs_on_the_worker(web, start_wor
     wait_for(lambda: roku_titles(web) == {"clip 0", "clip 1", "clip 2"}, what="the published feed")
 
 
-def slow_then_fast(body: str, first_delay: float):
+def held_first(body: str):
+    """An upstream whose first answer is held until ``gate`` is set (``fetching`` is
+    set as soon as it is asked); later answers come at once. ``calls`` counts the
+    requests and the most that were in flight at once."""
     calls = {"n": 0, "active": 0, "max_active": 0}
+    fetching, gate = threading.Event(), threading.Event()
     lock = threading.Lock()
 
     def handler(request):
         with lock:
             calls["n"] += 1
+            first = calls["n"] == 1
             calls["active"] += 1
             calls["max_active"] = max(calls["max_active"], calls["active"])
-            delay = first_delay if calls["n"] == 1 else 0
-        time.sleep(delay)
+        if first:
+            fetching.set()
+            gate.wait(60)
         with lock:
             calls["active"] -= 1
         return Response(body, content_type="application/rss+xml")
-    return handler, calls
+    return handler, calls, fetching, gate
 
 
 def test_a_worker_killed_mid_refresh_loses_nothing_and_stores_nothing_twice(web, start_worker, upstream):
-    handler, calls = slow_then_fast(mrss(4), first_delay=6)
+    handler, calls, fetching, gate = held_first(mrss(4))
     upstream.expect_request("/clips.xml").respond_with_handler(handler)
     source_id = add_source(web, upstream.url_for("/clips.xml"))
     first = start_worker("doomed")
     run_id = web.post(f"/admin/api/sources/{source_id}/refresh", headers=AUTH).get_json()["run_id"]
-    wait_for(lambda: any(r["status"] == "running" for r in runs(web, source_id)), what="the refresh to start")
-    first.kill()
+    try:
+        assert fetching.wait(60), "the worker never fetched"
+        assert [(r["id"], r["status"]) for r in runs(web, source_id)] == [(run_id, "running")]
+        first.kill()  # while its fetch is held: mid-refresh, whatever the machine's speed
+    finally:
+        gate.set()
     start_worker("survivor")
     history = wait_for(lambda: (h := runs(web, source_id)) and any(r["status"] == "ok" for r in h) and h,
                        timeout=60, what="the refresh to be delivered again and finish")
@@ -106,13 +116,20 @@ def test_a_worker_killed_mid_refresh_loses_nothing_and_stores_nothing_twice(web,
 
 
 def test_two_workers_never_refresh_one_source_at_once(web, start_worker, upstream):
-    handler, calls = slow_then_fast(mrss(2), first_delay=3)
+    """The first refresh's fetch is held until the other worker has found the source
+    locked: the two refreshes meet, however fast or slow the machine."""
+    handler, calls, fetching, gate = held_first(mrss(2))
     upstream.expect_request("/clips.xml").respond_with_handler(handler)
     source_id = add_source(web, upstream.url_for("/clips.xml"))
-    start_worker("a")
-    start_worker("b")
+    workers = [start_worker("a"), start_worker("b")]
     for _ in range(2):
         assert web.post(f"/admin/api/sources/{source_id}/refresh", headers=AUTH).status_code == 202
+    try:
+        assert fetching.wait(60), "no worker fetched"
+        wait_for(lambda: any("skipped: already running" in w.log.read_text() for w in workers),
+                 timeout=60, what="the other worker to find the source locked")
+    finally:
+        gate.set()
     wait_for(lambda: len([r for r in runs(web, source_id) if r["status"] in ("ok", "not_modified")]) == 2,
              timeout=60, what="both refreshes to finish")
     assert calls["max_active"] == 1
@@ -157,16 +174,24 @@ def test_beat_ticks_and_due_sources_are_refreshed_without_asking(web, start_work
         beat.wait(10)
 
 
-def test_publishes_asked_for_close_together_are_folded_into_one(web, start_worker, upstream):
+def test_publishes_asked_for_close_together_are_folded_into_one(web, start_worker, upstream, redis_url):
+    """The three refreshes are queued before the worker starts, so its one process
+    takes them one after the other; the publish the first one asks for is queued
+    behind the other two, which find it waiting and ask for none. One publish,
+    whatever the speed of the machine (not three refreshes racing a 2 s delay)."""
     for name in ("a", "b", "c"):
         upstream.expect_request(f"/{name}.xml").respond_with_data(
             mrss(2, prefix=name), content_type="application/rss+xml")
     ids = [add_source(web, upstream.url_for(f"/{name}.xml")) for name in ("a", "b", "c")]
-    worker = start_worker()
     for source_id in ids:
         assert web.post(f"/admin/api/sources/{source_id}/refresh", headers=AUTH).status_code == 202
+    worker = start_worker()
     wait_for(lambda: len(roku_titles(web)) == 6, what="all six clips published")
-    time.sleep(3)
+    broker = redis.Redis.from_url(redis_url)
+    wait_for(lambda: broker.llen("channel") == 0 and broker.hlen("unacked") == 0,
+             what="no task left in the queue or held by the worker")
+    broker.close()
     log = worker.log.read_text()
-    assert len(re.findall(r"Task workers\.tasks\.refresh\[\S+\] received", log)) == 3
+    assert len(re.findall(r"Task workers\.tasks\.refresh\[\S+\] succeeded", log)) == 3, log
     assert len(re.findall(r"Task workers\.tasks\.publish\[\S+\] received", log)) == 1, log
+    assert len(re.findall(r"Task workers\.tasks\.publish\[\S+\] succeeded", log)) == 1, log

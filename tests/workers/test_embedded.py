@@ -29,6 +29,6 @@ def test_the_thread_runs_ticks_until_stopped(sqlite_url):
         wait_for(lambda: backend.snapshots.get("demo", "roku.json"), timeout=30, what="a publish")
     finally:
         runner.stop()
-        runner.join(5)
-    assert not runner.is_alive()
+        runner.join(30)
+    assert not runner.is_alive(), "the runner did not stop within 30 s"
     backend.close()

@@ -246,7 +246,8 @@ def test_the_budget_measures_each_item_once(monkeypatch):
     real = orjson.dumps
     monkeypatch.setattr(feeds.formats.roku.orjson, "dumps", lambda value, *a: calls.append(1) or real(value, *a))
     build(many(2000), budget=100_000)
-    assert len(calls) < 2000 + 10
+    # each item is serialised by orjson.dumps (so the spy sees the measuring), once
+    assert 2000 <= len(calls) < 2000 + 10
 
 
 def test_the_default_budget_is_450_kb():

@@ -11,7 +11,8 @@ import gzip
 import io
 import ipaddress
 import socket
-import time
+import threading
+import tracemalloc
 
 import pytest
 import requests
@@ -100,12 +101,48 @@ def _error(url: str, **kwargs) -> FetchError:
     return info.value
 
 
-def _drip(count: int, pause: float, chunk: bytes = b"x"):
-    def body():
-        for _ in range(count):
-            time.sleep(pause)
-            yield chunk
-    return body()
+@pytest.fixture
+def release():
+    """Set when the test ends: what a slow answer waits for, instead of a fixed sleep
+    that a loaded machine could outlast."""
+    event = threading.Event()
+    yield event
+    event.set()
+
+
+class Drip:
+    """A body of ``count`` chunks, ``pause`` seconds apart; ``sent`` counts the chunks
+    handed to the server so far. Setting ``stop`` ends it early (the test is over)."""
+
+    def __init__(self, count: int, pause: float, chunk: bytes = b"x",
+                 stop: threading.Event | None = None):
+        self.count, self.pause, self.chunk = count, pause, chunk
+        self.stop = stop or threading.Event()
+        self.sent = 0
+
+    def __iter__(self):
+        for _ in range(self.count):
+            if self.pause and self.stop.wait(self.pause):
+                return
+            self.sent += 1
+            yield self.chunk
+
+    @property
+    def finished(self) -> bool:
+        return self.sent == self.count
+
+
+HELD = 10
+"""Seconds a held answer waits at most for the test to end: fifty times the read
+timeout of the tests that use it, so that only a timeout not applied lets it through."""
+
+
+def _stalled(release: threading.Event, head: bytes, tail: bytes, hold: float = HELD):
+    """A body that sends ``head``, then nothing until ``release`` is set (at most
+    ``hold`` seconds)."""
+    yield head
+    release.wait(hold)
+    yield tail
 
 
 # -- answers --------------------------------------------------------------------------
@@ -162,9 +199,9 @@ def test_client_errors_are_permanent(server, status):
 
 # -- time ----------------------------------------------------------------------------
 
-def test_read_timeout(server):
+def test_read_timeout(server, release):
     def slow(request: Request) -> Response:
-        time.sleep(0.6)
+        release.wait(HELD)
         return Response(b"late")
     server.expect_request("/").respond_with_handler(slow)
     error = _error(server.url_for("/"), read_timeout=0.2)
@@ -172,12 +209,9 @@ def test_read_timeout(server):
         "timed out after 0.2 s waiting for 127.0.0.1", True)
 
 
-def test_read_timeout_in_the_middle_of_the_body(server):
-    def stall():
-        yield b"<rss>"
-        time.sleep(0.6)
-        yield b"</rss>"
-    server.expect_request("/").respond_with_response(Response(stall(), direct_passthrough=True))
+def test_read_timeout_in_the_middle_of_the_body(server, release):
+    server.expect_request("/").respond_with_response(
+        Response(_stalled(release, b"<rss>", b"</rss>"), direct_passthrough=True))
     error = _error(server.url_for("/"), read_timeout=0.2)
     assert (error.message, error.transient) == (
         "timed out after 0.2 s waiting for 127.0.0.1", True)
@@ -193,16 +227,17 @@ def test_body_cut_short_is_transient(server):
 
 
 @pytest.mark.parametrize("with_length", [True, False], ids=["content-length", "chunked"])
-def test_deadline_stops_a_slow_drip(server, with_length):
-    """Each byte arrives well within the read timeout; only the deadline can stop it."""
-    headers = {"Content-Length": "60"} if with_length else {}
+def test_deadline_stops_a_slow_drip(server, release, with_length):
+    """Each byte arrives well within the read timeout; only the deadline can stop it,
+    and it stops it while the body is still coming (the whole body takes 30 s)."""
+    drip = Drip(600, 0.05, stop=release)
+    headers = {"Content-Length": "600"} if with_length else {}
     server.expect_request("/").respond_with_response(
-        Response(_drip(60, 0.05), headers=headers, direct_passthrough=True))
-    started = time.monotonic()
+        Response(drip, headers=headers, direct_passthrough=True))
     error = _error(server.url_for("/"), read_timeout=2, deadline=0.5)
     assert (error.message, error.transient) == (
         "timed out after 0.5 s fetching from 127.0.0.1", True)
-    assert time.monotonic() - started < 1.5
+    assert 0 < drip.sent and not drip.finished
 
 
 def test_connection_refused_is_transient():
@@ -247,15 +282,15 @@ def test_redirect_loop(server):
     assert _error(server.url_for("/loop")).message == "too many redirects (more than 5)"
 
 
-def test_redirect_body_is_not_read(server):
-    """requests' own redirect handling would read all of this slow body (uncapped) first."""
+def test_redirect_body_is_not_read(server, release):
+    """requests' own redirect handling would read all of this body (uncapped) first; it
+    does not end until the test does, so a fetch that reads it never gets ``/there``."""
     server.expect_request("/slow-redirect").respond_with_response(Response(
-        _drip(100, 0.05, b"z" * 1024), status=302, headers={"Location": "/there"}))
+        _stalled(release, b"z" * 1024, b"z" * 1024 * 99, hold=60), status=302, headers={"Location": "/there"}))
     server.expect_request("/there").respond_with_data(b"here")
-    started = time.monotonic()
-    got = fetch(server.url_for("/slow-redirect"), allow_private=True, max_bytes=1024)
-    assert got.body == b"here"
-    assert time.monotonic() - started < 1
+    got = fetch(server.url_for("/slow-redirect"), allow_private=True, max_bytes=1024,
+                read_timeout=10)
+    assert (got.body, got.url) == (b"here", server.url_for("/there"))
 
 
 def test_redirect_to_another_scheme_is_refused(server):
@@ -288,7 +323,7 @@ def test_declared_length_over_the_cap_is_refused_up_front(server):
 
 def test_streamed_body_over_the_cap_is_refused(server):
     server.expect_request("/").respond_with_response(
-        Response(_drip(40, 0, b"y" * 65536), direct_passthrough=True))
+        Response(Drip(40, 0, b"y" * 65536), direct_passthrough=True))
     error = _error(server.url_for("/"), max_bytes=1024 * 1024)
     assert error.message == "response larger than 1 MB"
     response_headers = server.log[0][1].headers
@@ -304,13 +339,20 @@ def test_gzip_body_is_decoded(server):
 
 
 def test_gzip_bomb_is_refused_by_its_decoded_size(server):
-    bomb = gzip.compress(b"\0" * (32 * 1024 * 1024), 9)
+    """64 MB of zeros in 64 KB: refused once 1 MB is decoded, never decoded whole (the
+    peak of memory allocated meanwhile stays far under the decoded size)."""
+    decoded = 64 * 1024 * 1024
+    bomb = gzip.compress(b"\0" * decoded, 9)
     assert len(bomb) < 1024 * 1024
     server.expect_request("/").respond_with_data(bomb, headers={"Content-Encoding": "gzip"})
-    started = time.monotonic()
-    error = _error(server.url_for("/"), max_bytes=1024 * 1024)
+    tracemalloc.start()
+    try:
+        error = _error(server.url_for("/"), max_bytes=1024 * 1024)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
     assert error.message == "response larger than 1 MB"
-    assert time.monotonic() - started < 2
+    assert peak < decoded / 2, f"{peak / 1024 / 1024:.0f} MB allocated"
 
 
 # -- charset -------------------------------------------------------------------------
