@@ -1,59 +1,26 @@
-"""The parts of an article page read from its markup rather than its metadata: the lead
-image and its caption, the breadcrumb trail as categories, ``<video>`` elements, the
-``<time>`` of publication and the byline."""
+"""The parts of an article page read from its markup rather than its metadata: the
+breadcrumb trail as categories, ``<video>`` elements, the ``<time>`` of publication and
+the byline (the lead image and its caption are in feeds.ingest.captions)."""
 from __future__ import annotations
 
 import re
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
-import lxml.html
+import lxml.etree
 from lxml.html import HtmlElement
 
-from feeds.ingest.sanitize import plain_text
 from feeds.ingest.structured import Structured, collapse, mime_type, parse_datetime, person
 from feeds.model import Video
 from feeds.text import word_count
 
 MAX_CRUMBS = 8
+_NAMING_ATTRIBUTES = lxml.etree.XPath(" | ".join(
+    f"//@{name}[contains(., 'rumb') or contains(., 'RUMB')]"
+    for name in ("class", "id", "aria-label", "itemtype")))
 HOME = re.compile(
     r"^(.*\bhome|homepage|start|accueil|inicio|in\u00edcio|startseite|\u9996\u9801|\u9996\u9875)$",
     re.IGNORECASE)
-
-
-def lead_image(doc: HtmlElement, meta: Structured, url: str) -> tuple[str, str]:
-    """og:image or the JSON-LD image, captioned by the figure showing it; else the
-    first figure of the article."""
-    figures = [f for f in doc.iter("figure") if _image_src(f)]
-    if meta.image:
-        name = _file_name(meta.image)
-        match = next((f for f in figures if _file_name(_image_src(f)) == name), None)
-        return meta.image, _caption(match) if match is not None else ""
-    container = next(iter(doc.xpath("//article | //main")), doc)
-    for figure in figures:
-        if container is doc or container in figure.iterancestors():
-            return urljoin(url, _image_src(figure)), _caption(figure)
-    return "", ""
-
-
-def _image_src(figure: HtmlElement) -> str:
-    img = next(figure.iter("img"), None)
-    if img is None:
-        return ""
-    src = (img.get("data-src") or img.get("src") or "").strip()
-    srcset = (img.get("srcset") or img.get("data-srcset") or "").strip()
-    if (not src or src.startswith("data:")) and srcset:
-        src = srcset.split(",")[0].split()[0]
-    return "" if src.startswith("data:") else src
-
-
-def _file_name(link: str) -> str:
-    return link.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1].lower()
-
-
-def _caption(figure: HtmlElement) -> str:
-    caption = next(figure.iter("figcaption"), None)
-    return "" if caption is None else plain_text(lxml.html.tostring(caption, encoding="unicode"))
 
 
 def categories(doc: HtmlElement, meta: Structured, title: str) -> list[str]:
@@ -72,10 +39,10 @@ def _is_site_root(link: str) -> bool:
 
 
 def _page_breadcrumbs(doc: HtmlElement) -> list[tuple[str, str]]:
-    named = " or ".join(f'contains(translate({a}, "BREADCRUMB", "breadcrumb"), "breadcrumb")'
-                        for a in ("@class", "@id", "@aria-label"))
-    trails = doc.xpath(f'//*[not(self::a) and ({named} or contains(@itemtype, "BreadcrumbList"))]')
-    innermost = [t for t in trails if not any(o in trails for o in t.iterdescendants())]
+    named = (v.getparent() for v in _NAMING_ATTRIBUTES(doc) if "breadcrumb" in v.lower())
+    trails = list(dict.fromkeys(t for t in named if t.tag != "a"))
+    inner = {a for t in trails for a in t.iterancestors()}
+    innermost = [t for t in trails if t not in inner]
     for trail in innermost:
         items = trail.xpath(".//li") or trail.xpath(".//a | .//span[not(.//a) and not(.//span)]")
         crumbs: dict[str, str] = {}

@@ -49,6 +49,7 @@ class Structured:
     og_type: str = ""
     main_type: str = ""
     breadcrumbs: list[tuple[str, str]] = field(default_factory=list)
+    jsonld: list[dict] = field(default_factory=list)
     videos: list[Video] = field(default_factory=list)
     meta: dict[str, str] = field(default_factory=dict)
 
@@ -88,6 +89,7 @@ def read_structured(doc: HtmlElement, url: str) -> Structured:
         og_type=first("og:type").lower(),
         main_type=next(iter(type_names(main)), ""),
         breadcrumbs=breadcrumb_trail(objects, url),
+        jsonld=objects,
         videos=jsonld_videos(objects, url) + og_videos(doc, url),
         meta=meta,
     )
@@ -98,7 +100,8 @@ def meta_tags(doc: HtmlElement) -> dict[str, str]:
     found: dict[str, str] = {}
     for tag in doc.iter("meta"):
         key = (tag.get("property") or tag.get("name") or tag.get("itemprop") or "").strip().lower()
-        value = plain_text(tag.get("content") or "")
+        value = tag.get("content") or ""
+        value = plain_text(value) if "<" in value or "&" in value else collapse(value)
         if key and value and key not in found:
             found[key] = value
     return found

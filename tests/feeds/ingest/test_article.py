@@ -179,6 +179,14 @@ def test_site_name_suffix_is_trimmed_only_when_the_headline_confirms_it():
     assert parse_article(unconfirmed, "https://news.example/b").title == "Bridge opens after two years | Town Times"
 
 
+def test_code_in_pre_keeps_its_line_breaks_and_indentation():
+    code = "<pre><code>if bridge.ready:</code>\n    <code>bridge.open()</code></pre>"
+    html = page("<title>Bridge</title>", "<article><h1>Bridge</h1>" + STORY + code + STORY + "</article>")
+    entry = parse_article(html, "https://news.example/b")
+    assert "<code>if bridge.ready:</code>\n    <code>bridge.open()</code>" in entry.body_html
+    assert "if bridge.ready: bridge.open()" in entry.body
+
+
 def test_related_posts_after_an_article_are_not_body():
     """A WordPress page whose extracted article runs on into "Like this:" and three related posts."""
     source = shared("corpus", "readability", "wordpress", "source.html").read_bytes()
