@@ -6,8 +6,8 @@ import sys
 
 from flask import Flask
 
-from channel.bodies import MAX_BODY
 from channel.fastpath import FeedFastPath
+from channel.inputs import MAX_BODY
 from feeds.backend import Backend
 from feeds.logs import configure_logging
 from feeds.settings import Settings
@@ -25,7 +25,19 @@ def create_app(settings: Settings | None = None, *, run_tasks: bool = False,
     A web process checks the store's schema and stops, saying which command to run,
     when it is behind; it never changes it. The CLI passes ``prepare=False``: each
     command checks or upgrades for itself."""
-    from channel import admin, api, docs, errors, health, metrics, preview, public, publishes, tools
+    from channel import (
+        admin,
+        api,
+        docs,
+        editorial,
+        errors,
+        health,
+        metrics,
+        preview,
+        public,
+        publishes,
+        tools,
+    )
     from channel.cli import register
 
     settings = settings or Settings.from_env()
@@ -41,7 +53,7 @@ def create_app(settings: Settings | None = None, *, run_tasks: bool = False,
             sys.stderr.write(f"channel: {exc}\n")
             raise SystemExit(BOOT_ERROR) from None
     errors.init_app(app)
-    for module in (public, api, admin, publishes, health, metrics, tools, preview, docs):
+    for module in (public, api, admin, publishes, editorial, health, metrics, tools, preview, docs):
         app.register_blueprint(module.bp)
     register(app)
     app.wsgi_app = FeedFastPath(app.wsgi_app, app.extensions["backend"].snapshots)

@@ -6,19 +6,17 @@ from __future__ import annotations
 import contextlib
 import logging
 
-import orjson
 from flask import Blueprint, jsonify, request
-from kombu.exceptions import KombuError
 from sqlalchemy import select
 
-from channel.auth import require_admin
-from channel.bodies import read_body
+from channel.auth import actor, require_admin
 from channel.context import backend, get_or_404
-from channel.enqueue import enqueue_publish, enqueue_refresh
+from channel.enqueue import enqueue_refresh, republish
 from channel.errors import error_response
+from channel.inputs import int_arg, read_json
 from feeds.snapshots import CacheUnavailable
 from feeds.store import sources as ops
-from feeds.store.checks import Invalid, check_channel, check_source
+from feeds.store.checks import check_channel, check_source
 from feeds.store.runs import queue_run, refuse_run
 from feeds.store.tables import Channel, Run, Source
 from workers.jobs import refresh_and_publish
@@ -31,18 +29,6 @@ MAX_RUNS = 200
 bp.before_request(require_admin)
 
 
-@bp.errorhandler(Invalid)
-def invalid(exc: Invalid):
-    return error_response(400, "invalid request", fields=exc.errors)
-
-
-def _body() -> object:
-    try:
-        return orjson.loads(read_body())
-    except orjson.JSONDecodeError:
-        raise Invalid({"body": "must be a JSON object"}) from None
-
-
 @bp.get("/channels")
 def list_channels():
     with backend().Session() as session:
@@ -52,7 +38,7 @@ def list_channels():
 
 @bp.post("/channels")
 def create_channel():
-    values = check_channel(_body())
+    values = check_channel(read_json())
     with backend().Session() as session:
         channel = ops.create_channel(session, values)
         return jsonify(ops.channel_admin_document(channel)), 201
@@ -66,16 +52,12 @@ def get_channel(channel_id: str):
 
 @bp.patch("/channels/<channel_id>")
 def change_channel(channel_id: str):
-    values = check_channel(_body(), partial=True)
+    values = check_channel(read_json(), partial=True)
     with backend().Session() as session:
         channel = ops.update_channel(session, get_or_404(session, Channel, channel_id, "channel"), values)
         document = ops.channel_admin_document(channel)
     if values:
-        try:
-            enqueue_publish(backend(), channel_id)
-        except (OSError, KombuError) as exc:
-            log.error("republish not queued", extra={"event": "publish", "channel": channel_id,
-                                                     "error": str(exc)})
+        republish(backend(), channel_id, f"setting change ({actor()})")
     return jsonify(document)
 
 
@@ -100,7 +82,7 @@ def list_sources():
 
 @bp.post("/sources")
 def create_source():
-    values = check_source(_body())
+    values = check_source(read_json())
     with backend().Session() as session:
         source = ops.create_source(session, values)
         return jsonify(ops.source_document(source)), 201
@@ -114,7 +96,7 @@ def get_source(source_id: int):
 
 @bp.patch("/sources/<int:source_id>")
 def change_source(source_id: int):
-    values = check_source(_body(), partial=True)
+    values = check_source(read_json(), partial=True)
     with backend().Session() as session:
         source = ops.update_source(session, get_or_404(session, Source, source_id, "source"), values)
         return jsonify(ops.source_document(source))
@@ -147,19 +129,11 @@ def refresh_now(source_id: int):
                     "runs": f"/admin/api/sources/{source_id}/runs"}), 202
 
 
-def _int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise Invalid({name: f"must be a whole number from {low} to {high}"})
-    return int(raw)
-
 
 @bp.get("/sources/<int:source_id>/runs")
 def runs(source_id: int):
-    limit = _int_arg("limit", 20, 1, MAX_RUNS)
-    before = _int_arg("before", None, 1, 2**62)
+    limit = int_arg("limit", 20, 1, MAX_RUNS)
+    before = int_arg("before", None, 1, 2**62)
     with backend().Session() as session:
         get_or_404(session, Source, source_id, "source")
         rows = ops.recent_runs(session, source_id, limit, before)

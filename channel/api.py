@@ -53,6 +53,8 @@ def items(channel: str):
 def item(item_id: str):
     with backend().Session() as session:
         found = get_or_404(session, Item, item_id, "item")
+        if found.hidden:
+            abort(404, f"no item {item_id!r}")
         return jsonify(item_document(found, catalog.related_items(session, found)))
 
 
@@ -67,7 +69,9 @@ def deeplink(channel: str):
     if media_type not in MEDIA_TYPES:
         abort(400, "mediaType must be one of " + ", ".join(MEDIA_TYPES))
     with backend().Session() as session:
-        found = find_playable(session, get_or_404(session, Channel, channel, "channel"), content_id)
+        hidden = session.scalar(select(Item.hidden).where(Item.id == content_id))
+        found = None if hidden else find_playable(
+            session, get_or_404(session, Channel, channel, "channel"), content_id)
     if found is None:
         abort(404, f"no playable item {content_id!r} in channel {channel!r}")
     kind, roku_object = found

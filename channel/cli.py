@@ -11,7 +11,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 from tqdm import tqdm
 
-from channel import history_cli
+from channel import history_cli, items_cli
 from channel.context import backend
 from channel.db import db, store_ready
 from feeds import demo as demo_site
@@ -254,5 +254,5 @@ def _invalid_to_usage(action):
 
 def register(app: Flask) -> None:
     for command in (serve_command, demo_command, refresh_command, export_command,
-                    validate_command, sources, db, *history_cli.COMMANDS):
+                    validate_command, sources, db, *history_cli.COMMANDS, items_cli.items):
         app.cli.add_command(command)

@@ -8,6 +8,8 @@ from flask import Flask, jsonify
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from feeds.store.checks import Invalid
+
 log = logging.getLogger("channel")
 
 
@@ -25,6 +27,10 @@ def init_app(app: Flask) -> None:
             if exc.get_response().headers.get(name):
                 response.headers[name] = exc.get_response().headers[name]
         return response
+
+    @app.errorhandler(Invalid)
+    def invalid(exc: Invalid):
+        return error_response(400, "invalid request", fields=exc.errors)
 
     @app.errorhandler(OperationalError)
     def store_unavailable(exc: OperationalError):

@@ -280,6 +280,7 @@ def admin_paths(spec: APISpec) -> None:
                                     in_query("before", {"type": "integer", "minimum": 1},
                                              "Only runs with a smaller id.")])})
     openapi_ops.history_paths(spec, admin_op, CHANNEL_ID)
+    openapi_ops.editorial_paths(spec, admin_op, CHANNEL_ID)
 
 
 def developer_paths(spec: APISpec) -> None:

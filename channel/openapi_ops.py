@@ -1,5 +1,6 @@
-"""The OpenAPI description of ops' routes over a channel's publishes: history, diffs,
-dry runs, restore and release (see ``channel/openapi.py`` for the rest)."""
+"""The OpenAPI description of ops' routes over a channel's publishes (history, diffs,
+dry runs, restore and release) and its editorial control (hide, pin, rows, audit);
+see ``channel/openapi.py`` for the rest."""
 from __future__ import annotations
 
 from apispec import APISpec
@@ -7,7 +8,9 @@ from apispec import APISpec
 from channel.openapi_parts import (
     BOOLEAN,
     DATETIME,
+    FIELD_ERRORS,
     INTEGER,
+    JSON,
     STRING,
     array,
     error,
@@ -51,6 +54,24 @@ SCHEMAS: dict[str, dict] = {
                            required=["dry_run", "report"]),
     "Restored": shape(restored=INTEGER, publish=ref("Publish"), hold=ref("Hold")),
     "Released": shape(released={"const": True}, report={"type": "object"}),
+    "ItemEdit": shape(id=STRING, channel=STRING, title=STRING, hidden=BOOLEAN, pinned=BOOLEAN,
+                      until=nullable("string", format="date-time"),
+                      pinned_at=nullable("string", format="date-time")),
+    "ItemChange": {"type": "object", "additionalProperties": False, "minProperties": 1, "properties": {
+        "hidden": {**BOOLEAN, "description": "Leave every feed at the next publish (and the companion "
+                                             "API at once); a refresh does not bring it back."},
+        "pinned": {**BOOLEAN, "description": "First in the Latest row and in its section's row."},
+        "until": {**DATETIME, "description": "With `pinned: true`: when the pin lapses by itself "
+                                             "(with an offset, in the future)."}}},
+    "Row": shape(category=STRING, length={"type": "integer", "minimum": 1, "maximum": 200}),
+    "Rows": shape(channel=STRING, rows=nullable("array", items=ref("Row"), description=(
+        "The rows in order; null: the default (every section, newest first)."))),
+    "RowsChange": {"oneOf": [{"type": "null"}, array(ref("Row")),
+                             shape(rows=nullable("array", items=ref("Row")))]},
+    "AuditEntry": shape(id=INTEGER, at=DATETIME, actor=STRING, action=STRING, target=STRING,
+                        details={"type": "object"}),
+    "AuditPage": shape(entries=array(ref("AuditEntry")), next=nullable(
+        "string", description="The query string of the next page; null on the last page.")),
 }
 
 PUBLISH_ID = in_path("publish_id", INTEGER, "The publish's id.")
@@ -95,3 +116,29 @@ def history_paths(spec: APISpec, admin_op, channel_id: dict) -> None:
         "What the live publish left out and why, and what it could not publish.",
         {"200": json_response("The live publish's report.", {"type": "object"}),
          "404": error("Unknown channel, or never published.")})})
+
+
+def editorial_paths(spec: APISpec, admin_op, channel_id: dict) -> None:
+    def body(name: str) -> dict:
+        return {"requestBody": {"required": True, "content": {JSON: {"schema": ref(name)}}}}
+
+    no_channel = error("Unknown channel.")
+    spec.path("/admin/api/items/{item_id}", parameters=[in_path("item_id")], operations={
+        "patch": admin_op("Hide or pin an item; the channel is republished (debounced) and the change "
+                          "recorded in its audit log.",
+                          {"200": json_response("Changed.", ref("ItemEdit")), "400": FIELD_ERRORS,
+                           "404": error("Unknown item.")}, **body("ItemChange"))})
+    spec.path("/admin/api/channels/{channel_id}/rows", parameters=[channel_id], operations={
+        "get": admin_op("Which sections are rows, in what order, how long.",
+                        {"200": json_response("The rows.", ref("Rows")), "404": no_channel}),
+        "put": admin_op("Set the rows (null or [] for the default); the channel is republished.",
+                        {"200": json_response("Set.", ref("Rows")), "400": FIELD_ERRORS,
+                         "404": no_channel}, **body("RowsChange"))})
+    spec.path("/admin/api/channels/{channel_id}/audit", parameters=[channel_id], operations={
+        "get": admin_op("Every editorial and ops change to the channel, who and when, newest first.",
+                        {"200": json_response("A page of entries.", ref("AuditPage")),
+                         "400": FIELD_ERRORS, "404": no_channel},
+                        parameters=[in_query("limit", {"type": "integer", "minimum": 1, "maximum": 200,
+                                                       "default": 50}),
+                                    in_query("before", {"type": "integer", "minimum": 1},
+                                             "Only entries with a smaller id.")])})

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from channel.auth import actor, require_admin
 from channel.context import backend, get_or_404
+from channel.inputs import int_arg
 from feeds.formats.diff import diff_publishes
 from feeds.publish import ChannelHeld, PublishError, publish_channel
 from feeds.rollback import bodies, dry_run, live_bodies, release, restore
@@ -37,18 +38,9 @@ def _find(session: Session, channel_id: str, publish_id: int) -> Publish:
     return publish
 
 
-def _page_args() -> tuple[int, int | None]:
-    limit, cursor = request.args.get("limit", "20"), request.args.get("cursor")
-    if not (limit.isdigit() and 1 <= int(limit) <= MAX_PAGE):
-        abort(400, f"limit must be a whole number from 1 to {MAX_PAGE}")
-    if cursor is not None and not cursor.isdigit():
-        abort(400, "cursor must be one this API gave")
-    return int(limit), int(cursor) if cursor else None
-
-
 @bp.get("/publishes")
 def list_publishes(channel_id: str):
-    limit, before = _page_args()
+    limit, before = int_arg("limit", 20, 1, MAX_PAGE), int_arg("cursor", None, 1, 2**62)
     with backend().Session() as session:
         get_or_404(session, Channel, channel_id, "channel")
         page = history.publishes(session, channel_id, limit + 1, before)

@@ -6,7 +6,7 @@ from importlib import resources
 
 from flask import Blueprint, Response, abort, jsonify, request
 
-from channel.bodies import read_body
+from channel.inputs import read_body
 from feeds.formats.validate import validate_bytes
 
 bp = Blueprint("tools", __name__)

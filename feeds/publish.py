@@ -13,6 +13,7 @@ from functools import lru_cache
 
 import orjson
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from feeds.dates import utcnow
@@ -34,6 +35,7 @@ RSS = "application/rss+xml; charset=utf-8"
 VIDEO_FORMATS = {"roku.json", "search.json", "mrss.xml"}
 FORMATS = VIDEO_FORMATS | {"home.json"}
 RETRY_UNPUBLISHABLE = 30.0
+PUBLISH_ATTEMPTS = 3
 log = logging.getLogger("feeds.publish")
 
 
@@ -96,7 +98,7 @@ def build_documents(channel: Channel, items: list[Item], sources: list[Source], 
 def _build_documents(channel: Channel, items: list[Item], sources: list[Source], now: datetime,
                      budget: int) -> Documents:
     roku = build_roku_feed(channel, items, now, source_shapes(sources), budget)
-    bodies = {"home.json": (orjson.dumps(home_document(channel, items)), JSON)}
+    bodies = {"home.json": (orjson.dumps(home_document(channel, items, now)), JSON)}
     if not roku.carried:
         return Documents(bodies, roku, 0)
     _refuse("roku feed", validate_feed(roku.doc, memo(channel.id, "roku.json")))
@@ -133,7 +135,20 @@ def publish_channel(session: Session, snapshots: PublishedFeeds, channel_id: str
     while ops hold it, ``PublishError`` when the build is invalid. ``trigger`` says
     why, for the history."""
     now = now or utcnow()
-    channel = get_channel(session, channel_id)
+    for _ in range(PUBLISH_ATTEMPTS - 1):
+        try:
+            return _publish(session, snapshots, channel_id, now, budget, trigger, retention)
+        except IntegrityError:
+            session.rollback()
+    return _publish(session, snapshots, channel_id, now, budget, trigger, retention)
+
+
+def _publish(session: Session, snapshots: PublishedFeeds, channel_id: str, now: datetime,
+             budget: int, trigger: str, retention: Retention) -> PublishReport:
+    """One try. Two publishes of a channel at once (a refresh's and an editor's) take
+    turns on PostgreSQL (the channel row is locked); elsewhere the second may find the
+    first's bytes stored under its feet, and tries again on what is now stored."""
+    channel = get_channel(session, channel_id, lock=True)
     if channel.held_at is not None:
         raise ChannelHeld(f"channel {channel_id!r} is held by {channel.held_by or 'ops'} since "
                           f"{channel.held_at.isoformat()}: release it to publish")
@@ -164,8 +179,8 @@ def put_in_caches(snapshots: PublishedFeeds, channel_id: str, files: dict[str, S
             return
 
 
-def get_channel(session: Session, channel_id: str) -> Channel:
-    channel = session.get(Channel, channel_id)
+def get_channel(session: Session, channel_id: str, lock: bool = False) -> Channel:
+    channel = session.get(Channel, channel_id, with_for_update=lock)
     if channel is None:
         raise LookupError(f"no channel {channel_id!r}")
     return channel

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from feeds.backend import Backend
 from feeds.store import schedule
-from workers.jobs import refresh_and_publish
+from workers.jobs import publish, refresh_and_publish
 
 log = logging.getLogger("workers.embedded")
 STALE_AFTER = timedelta(hours=1)
@@ -29,7 +29,8 @@ class EmbeddedRunner(threading.Thread):
 
     def tick(self) -> list[int]:
         try:
-            return schedule.tick(self.backend.Session, self.refresh, STALE_AFTER, STALE_AFTER)
+            return schedule.tick(self.backend.Session, self.refresh, STALE_AFTER, STALE_AFTER,
+                                 publish=self.publish)
         except Exception:
             log.exception("tick failed")
             return []
@@ -39,6 +40,12 @@ class EmbeddedRunner(threading.Thread):
             refresh_and_publish(self.backend, source_id)
         except Exception:
             log.exception("refresh of source %s failed", source_id)
+
+    def publish(self, channel_id: str, trigger: str = "") -> None:
+        try:
+            publish(self.backend, channel_id, trigger=trigger)
+        except Exception:
+            log.exception("publish of channel %s failed", channel_id)
 
     def stop(self) -> None:
         self.stopped.set()

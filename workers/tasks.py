@@ -44,10 +44,12 @@ def backend() -> Backend:
 @celery.task(name="workers.tasks.tick", time_limit=60, soft_time_limit=50)
 def tick() -> list[int]:
     """A run queued for longer than the visibility timeout lost its message; one
-    running for longer than the hard time limit lost its worker."""
+    running for longer than the hard time limit lost its worker. A channel where a
+    pin lapsed is published again."""
     return schedule.tick(backend().Session, lambda source_id: refresh.delay(source_id),
                          queued_for=timedelta(seconds=VISIBILITY_TIMEOUT),
-                         running_for=timedelta(seconds=HARD_TIME_LIMIT + 60))
+                         running_for=timedelta(seconds=HARD_TIME_LIMIT + 60),
+                         publish=request_publish)
 
 
 def retry_countdown(retries: int) -> float:
@@ -84,7 +86,7 @@ def refresh(self, source_id: int, run_id: int | None = None,
             store_failures = None
         report = jobs.refresh(backend(), source_id, run_id, failure_counted)
         if report is not None and report.changed:
-            request_publish(report.channel_id)
+            request_publish(report.channel_id, f"refresh of source {source_id}")
     except LookupError:
         log.info("source %s is gone; nothing to refresh", source_id)
         return None
@@ -129,15 +131,21 @@ def _redis() -> redis.Redis:
     return backend().snapshots.redis
 
 
-def request_publish(channel_id: str) -> None:
-    """Enqueue a publish unless one is already waiting to start."""
-    if _redis().set(f"channel:publish-pending:{channel_id}", 1, nx=True, ex=60):
-        publish.apply_async((channel_id,), countdown=PUBLISH_DELAY)
+def pending_key(channel_id: str) -> str:
+    """Set while a publish of the channel waits to start (the web tier sets it too)."""
+    return f"channel:publish-pending:{channel_id}"
+
+
+def request_publish(channel_id: str, trigger: str = "") -> None:
+    """Enqueue a publish unless one is already waiting to start (which then carries
+    this change too, under its own trigger)."""
+    if _redis().set(pending_key(channel_id), 1, nx=True, ex=60):
+        publish.apply_async((channel_id, trigger), countdown=PUBLISH_DELAY)
 
 
 @celery.task(name="workers.tasks.publish", time_limit=HARD_TIME_LIMIT, max_retries=MAX_RETRIES,
              autoretry_for=CACHE_OUTAGES + (OperationalError,), retry_backoff=True)
-def publish(channel_id: str) -> dict | None:
-    _redis().delete(f"channel:publish-pending:{channel_id}")
-    report = jobs.publish(backend(), channel_id)
+def publish(channel_id: str, trigger: str = "") -> dict | None:
+    _redis().delete(pending_key(channel_id))
+    report = jobs.publish(backend(), channel_id, trigger=trigger)
     return report.to_dict() if report else None

@@ -1,11 +1,14 @@
 """The companion app's JSON documents: items, and a channel's home screen."""
 from __future__ import annotations
 
+from datetime import datetime
+
+from feeds.dates import utcnow
 from feeds.formats.renditions import quality, video_type
+from feeds.store.editorial import LATEST, configured_rows, is_latest, row_key
 from feeds.store.tables import Channel, Item
 
 HOME_ROW_LENGTH = 20
-LATEST = "Latest"
 
 
 def item_summary(item: Item) -> dict:
@@ -51,19 +54,58 @@ def channel_document(channel: Channel) -> dict:
             "language": channel.language, "timezone": channel.timezone}
 
 
-def home_document(channel: Channel, items: list[Item]) -> dict:
-    """Rows by section, newest first, after a "Latest" row; the live stream on top."""
+def home_document(channel: Channel, items: list[Item], now: datetime | None = None) -> dict:
+    """Rows by section, newest first, after a "Latest" row (or the channel's rows,
+    in their order and lengths); pinned items first in Latest and in their
+    section's row, the most recently pinned first; the live stream on top."""
     items = sorted(items, key=lambda item: item.published, reverse=True)
     live = [item_summary(item) for item in items if item.kind == "live"]
     content = [item for item in items if item.kind != "live"]
-    sections: dict[str, list[Item]] = {}
-    for item in content:
-        if item.categories and len(sections.setdefault(item.categories[0], [])) < HOME_ROW_LENGTH:
-            sections[item.categories[0]].append(item)
-    rows = [(LATEST, content[:HOME_ROW_LENGTH]), *sections.items()]
+    rows = home_rows(channel, content, now or utcnow())
     return {
         "channel": channel_document(channel),
         "live": live,
         "rows": [{"name": name, "items": [item_summary(item) for item in row]}
-                 for name, row in rows if row],
+                 for name, row in rows.items() if row],
     }
+
+
+def home_rows(channel: Channel, content: list[Item], now: datetime) -> dict[str, list[Item]]:
+    """``content`` (newest first) in rows, name -> items. By default the sections
+    come in the order of their newest item, pins or not."""
+    configured = configured_rows(channel)
+    if configured is None:
+        sections = [name for name in dict.fromkeys(map(_section, content)) if name]
+        layout = [(LATEST, HOME_ROW_LENGTH), *((name, HOME_ROW_LENGTH) for name in sections)]
+        names, match = {name: name for name in sections}, _section
+    else:
+        layout = [(LATEST if is_latest(name) else name, length) for name, length in configured]
+        if all(name != LATEST for name, _ in layout):
+            layout.insert(0, (LATEST, HOME_ROW_LENGTH))
+        names = {row_key(name): name for name, _ in layout if name != LATEST}
+        match = _section_key
+    rows: dict[str, list[Item]] = {name: [] for name, _ in layout}
+    limits = dict(layout)
+    for item in pinned_first(content, now):
+        for name in dict.fromkeys((LATEST, names.get(match(item)))):
+            if name is not None and len(rows[name]) < limits[name]:
+                rows[name].append(item)
+    return rows
+
+
+def pinned_first(items: list[Item], now: datetime) -> list[Item]:
+    """The pinned items, most recently pinned first, then the others as they were."""
+    pinned = sorted((item for item in items if item.pinned_at is not None and item.pinned(now)),
+                    key=lambda item: item.pinned_at, reverse=True)
+    if not pinned:
+        return items
+    ids = {item.id for item in pinned}
+    return pinned + [item for item in items if item.id not in ids]
+
+
+def _section(item: Item) -> str:
+    return str(item.categories[0]) if item.categories else ""
+
+
+def _section_key(item: Item) -> str:
+    return row_key(_section(item))

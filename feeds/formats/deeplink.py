@@ -19,7 +19,7 @@ def find_playable(session: Session, channel: Channel, content_id: str) -> tuple[
     as the Roku feed builds it (an episode within its series, for its number)."""
     shapes = source_shapes_of(session, channel.id)
     item = session.get(Item, content_id)
-    if item is not None and item.channel_id == channel.id:
+    if item is not None and item.channel_id == channel.id and not item.hidden:
         shape = shapes.get(item.source_id)
         items = [item] if shape is None or not shape.series else _series_items(session, shapes, shape.series)
     else:
@@ -33,4 +33,4 @@ def find_playable(session: Session, channel: Channel, content_id: str) -> tuple[
 
 def _series_items(session: Session, shapes: dict[int | None, Shape], name: str) -> list[Item]:
     sources = [source_id for source_id, shape in shapes.items() if shape.series == name]
-    return list(session.scalars(select(Item).where(Item.source_id.in_(sources))))
+    return list(session.scalars(select(Item).where(Item.source_id.in_(sources), Item.hidden.is_(False))))

@@ -81,7 +81,8 @@ def site_link(roku: RokuBuild) -> str:
 
 
 def build_mrss(channel: Channel, roku: RokuBuild) -> bytes:
-    """The items the Roku feed carries (live streams aside), newest first."""
+    """The items the Roku feed carries (live streams aside): the pinned ones first,
+    most recently pinned first, then the others newest first."""
     rss = etree.Element("rss", version="2.0", nsmap=NAMESPACES)
     channel_el = _add(rss, "channel")
     _add(channel_el, "title", channel.title or channel.id)
@@ -89,7 +90,8 @@ def build_mrss(channel: Channel, roku: RokuBuild) -> bytes:
     _add(channel_el, "description", channel.provider_name or channel.title or channel.id)
     _add(channel_el, "language", roku.head["language"])
     _add(channel_el, "lastBuildDate", roku.head["lastUpdated"])
-    for playable in roku.carried:
+    pins = roku.plan.pins
+    for playable in sorted(roku.carried, key=lambda p: (p.id in pins, pins.get(p.id)), reverse=True):
         if playable.kind != "liveFeeds":
             add_item(channel_el, playable)
     return etree.tostring(rss, xml_declaration=True, encoding="utf-8")

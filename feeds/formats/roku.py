@@ -25,9 +25,19 @@ from feeds.dates import utc_iso
 from feeds.formats.budget import DEFAULT_BUDGET, Budget, Cost, over_budget_reason
 from feeds.formats.renditions import is_url
 from feeds.formats.roku_cache import CACHE, ItemCache, Made
-from feeds.formats.roku_doc import LISTS, Row, assemble, episode_numbers, item_bytes, item_fields, skeleton
+from feeds.formats.roku_doc import (
+    LISTS,
+    Plan,
+    Row,
+    assemble,
+    episode_numbers,
+    item_bytes,
+    item_fields,
+    skeleton,
+)
 from feeds.formats.roku_items import GENRES, SHORT_FORM, ItemMaker, Shape, series_description, series_id
 from feeds.gcpause import collector_paused
+from feeds.store.editorial import configured_rows
 from feeds.store.tables import Channel, Item, Source
 
 __all__ = ["GENRES", "LISTS", "Playable", "RokuBuild", "RokuBuilder", "Shape", "build_roku_feed",
@@ -77,6 +87,7 @@ class RokuBuild:
     left_out: list[tuple[str, str]] = field(default_factory=list)
     text_only: int = 0
     body: bytes | None = None
+    plan: Plan = field(default_factory=Plan)
 
     @cached_property
     def playables(self) -> list[Playable]:
@@ -91,13 +102,13 @@ class RokuBuild:
 
     @cached_property
     def doc(self) -> dict:
-        return assemble(self.head, self.carried_rows, self.numbers, self.series)
+        return assemble(self.head, self.carried_rows, self.numbers, self.series, plan=self.plan)
 
     def to_bytes(self) -> bytes:
         """``orjson.dumps(self.doc)``, written from each item's bytes."""
         if self.body is None:
             self.body = orjson.dumps(assemble(self.head, self.carried_rows, self.numbers,
-                                              self.series, raw=True))
+                                              self.series, raw=True, plan=self.plan))
         return self.body
 
     def find(self, content_id: str) -> tuple[str, dict] | None:
@@ -119,13 +130,14 @@ class RokuBuild:
 class Scan:
     """What a build found in the items: ``rows`` (newest first), (id, why) of those
     ``left_out``, the ``episodes`` (newest first) with their source's shape, the
-    newest ``updated`` time and how many were text-only."""
+    newest ``updated`` time, how many were text-only and the ``pins`` in force."""
 
     rows: list[Row]
     left_out: list[tuple[str, str]]
     episodes: list[tuple[Row, Shape]]
     updated: datetime | None
     text_only: int
+    pins: dict[str, datetime]
 
 
 class RokuBuilder:
@@ -155,8 +167,10 @@ class RokuBuilder:
         newest = max(filter(None, (scan.updated, rows[0][0] if rows else None)), default=self.now)
         head = {"providerName": self.channel.provider_name or self.channel.title or self.channel.id,
                 "lastUpdated": utc_iso(newest), "language": roku_language(self.channel.language)}
+        rows_setting = configured_rows(self.channel)
+        plan = Plan(None if rows_setting is None else tuple(rows_setting), scan.pins)
         build = RokuBuild(head, rows, rows, episode_numbers([row for row, _ in scan.episodes]),
-                          self.series_shells(scan.episodes), scan.left_out, scan.text_only)
+                          self.series_shells(scan.episodes), scan.left_out, scan.text_only, plan=plan)
         return build if budget is None else self.within(budget, build)
 
     def scan(self, items: list[Item]) -> Scan:
@@ -166,7 +180,8 @@ class RokuBuilder:
         The cache's key for an item is its content hash (every stored content field),
         its publication time (an undated entry's is not in the hash) and its source's
         shape. Without a content hash (items not stored through ``feeds.store.items``)
-        nothing says the content is the same, so it is made again."""
+        nothing says the content is the same, so it is made again. Pins are read
+        here, at ``now``, never kept with what an item made."""
         previous = self.cache.previous(self.channel.id, self.setting) if self.cache else {}
         current: dict[str, Made] = {}
         shape_of, make = self.shapes.get, self.maker.make
@@ -174,13 +189,14 @@ class RokuBuilder:
         bad: list[tuple[datetime, str, str]] = []
         episodes: list[tuple[Row, Shape]] = []
         newest: datetime | None = None
+        pins: dict[str, datetime] = {}
         text_only = 0
         for item in items:
             try:
                 values = read_columns(item.__dict__)
             except KeyError:
                 values = columns(item)
-            ident, kind, videos, source_id, digest, published, updated = values
+            ident, kind, videos, source_id, digest, published, updated, pinned_at = values
             if not videos and kind != "live":
                 text_only += 1
                 continue
@@ -197,6 +213,8 @@ class RokuBuilder:
                 continue
             row = (published, ident, made, item)
             rows.append(row)
+            if pinned_at is not None and item.pinned(self.now):
+                pins[ident] = pinned_at
             if made.series:
                 episodes.append((row, shape))
             if updated is not None and (newest is None or updated > newest):
@@ -206,7 +224,7 @@ class RokuBuilder:
         rows.sort(reverse=True)
         bad.sort(key=newest_first, reverse=True)
         episodes.sort(key=lambda pair: newest_first(pair[0]), reverse=True)
-        return Scan(rows, [(ident, reason) for _, ident, reason in bad], episodes, newest, text_only)
+        return Scan(rows, [(ident, reason) for _, ident, reason in bad], episodes, newest, text_only, pins)
 
     def series_shells(self, episodes: list[tuple[Row, Shape]]) -> dict[str, dict]:
         """Each series without its episodes: named by its source, shown by its newest
@@ -225,16 +243,21 @@ class RokuBuilder:
         return shells
 
     def within(self, budget: int, build: RokuBuild) -> RokuBuild:
-        """``build`` cut to the newest items that fit in ``budget`` bytes."""
+        """``build`` cut to the newest items that fit in ``budget`` bytes, pinned
+        items first."""
         sizer = Budget(budget)
-        fixed = len(orjson.dumps(skeleton(build.head, build.rows)))
+        fixed = len(orjson.dumps(skeleton(build.head, build.rows, build.plan)))
         shells = {ident: len(orjson.dumps(shell)) + 2 * (len(ident) + 3) + 48
                   for ident, shell in build.series.items()}
-        costs = [cost(row, build.numbers, shells) for row in build.rows]
+        order = budget_order(build.rows, build.plan.pins)
+        costs = [cost(build.rows[i], build.numbers, shells) for i in order]
         while True:
-            kept = sizer.fit(fixed, costs)
+            kept = [False] * len(order)
+            for index, keep in zip(order, sizer.fit(fixed, costs)):
+                kept[index] = keep
             carried = [row for row, keep in zip(build.rows, kept) if keep]
-            body = orjson.dumps(assemble(build.head, carried, build.numbers, build.series, raw=True))
+            body = orjson.dumps(assemble(build.head, carried, build.numbers, build.series, raw=True,
+                                         plan=build.plan))
             if sizer.holds(len(body)) or not carried:
                 break
             sizer.shrink(len(body))
@@ -245,7 +268,7 @@ class RokuBuilder:
         return build
 
 
-COLUMNS = ("id", "kind", "videos", "source_id", "content_hash", "published", "updated")
+COLUMNS = ("id", "kind", "videos", "source_id", "content_hash", "published", "updated", "pinned_at")
 read_columns = itemgetter(*COLUMNS)
 """The ``COLUMNS`` a build reads for every item, cached or not, from the values
 SQLAlchemy keeps in an instance's ``__dict__``: going through its attribute
@@ -261,6 +284,11 @@ by their own tuples, which hold the same order (see ``Made.__lt__``)."""
 def columns(item: Item) -> tuple:
     """The item's ``COLUMNS``, loading any that are not."""
     return tuple(getattr(item, name) for name in COLUMNS)
+
+
+def budget_order(rows: list[Row], pins: dict[str, datetime]) -> list[int]:
+    """The rows' indexes in the order the budget keeps them: pinned, then newest."""
+    return sorted(range(len(rows)), key=lambda i: rows[i][1] not in pins)
 
 
 def cost(row: Row, numbers: dict[str, int], shells: dict[str, int]) -> Cost:

@@ -17,14 +17,7 @@ import lxml.html
 from lxml.html import HtmlElement
 
 from feeds.ingest.sanitize import plain_text
-from feeds.ingest.structured import (
-    Structured,
-    collapse,
-    image_url,
-    main_object,
-    text_value,
-    type_names,
-)
+from feeds.ingest.structured import Structured, collapse, image_url, main_object, text_value, type_names
 from feeds.text import word_count
 
 IMAGE_FILE = re.compile(r"[^/?&=#\s]+\.(?:jpe?g|png|gif|webp|avif|bmp|tiff?)", re.IGNORECASE)

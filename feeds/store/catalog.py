@@ -43,9 +43,10 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
 
 def list_items(session: Session, channel_id: str, *, category: str = "", query: str = "",
                limit: int = 20, cursor: str = "") -> Page:
-    """Newest first. The cursor marks the last item seen (published, id), so new
-    items arriving at the top never shift or repeat what comes after it."""
-    conditions = [Item.channel_id == channel_id]
+    """Newest first, less the items ops hid. The cursor marks the last item seen
+    (published, id), so new items arriving at the top never shift or repeat what
+    comes after it."""
+    conditions = [Item.channel_id == channel_id, Item.hidden.is_(False)]
     if category:
         conditions.append(cast(Item.categories, String).contains(json.dumps(category), autoescape=True))
     if query:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from feeds.dates import utcnow
+from feeds.store.editorial import lapse_pins
 from feeds.store.runs import close_stale_runs
 from feeds.store.tables import Source
 
@@ -37,9 +38,29 @@ def dispatch_due(Session: sessionmaker, enqueue: Callable[[int], object],
     return ids
 
 
+def publish_lapsed(Session: sessionmaker, publish: Callable[[str, str], object],
+                   now: datetime | None = None) -> list[str]:
+    """Ask for a publish of each channel where a pin lapsed since the last tick:
+    the pins that lapsed are cleared, so one query on ``pin_until`` finds only those.
+    Cleared first, then asked: a publish that cannot be asked for is not asked
+    again, but any later publish leaves the pin out all the same (the builders
+    read ``pin_until``)."""
+    with Session() as session:
+        channels = sorted(lapse_pins(session, now or utcnow()))
+        session.commit()
+    for channel_id in channels:
+        publish(channel_id, "pin lapsed")
+    return channels
+
+
 def tick(Session: sessionmaker, enqueue: Callable[[int], object], queued_for: timedelta,
-         running_for: timedelta, now: datetime | None = None) -> list[int]:
+         running_for: timedelta, now: datetime | None = None,
+         publish: Callable[[str, str], object] | None = None) -> list[int]:
     """One tick of the scheduler: close the runs no worker will finish (see
-    ``close_stale_runs``), then enqueue every due source."""
+    ``close_stale_runs``), enqueue every due source, then (with ``publish``) ask
+    for a publish where a pin lapsed."""
     close_stale_runs(Session, queued_for, running_for, now)
-    return dispatch_due(Session, enqueue, now)
+    ids = dispatch_due(Session, enqueue, now)
+    if publish is not None:
+        publish_lapsed(Session, publish, now)
+    return ids

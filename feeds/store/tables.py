@@ -82,6 +82,7 @@ class Item(Base):
         UniqueConstraint("channel_id", "key", name="uq_item_channel_key"),
         Index("ix_item_channel_published", "channel_id", "published"),
         Index("ix_item_channel_url", "channel_id", "url"),
+        Index("ix_item_pin_until", "pin_until"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)

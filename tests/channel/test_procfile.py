@@ -7,8 +7,17 @@ import subprocess
 
 import pytest
 
-from bench._procs import (REPO, Proc, free_port, http_get, procfile_command, service_env, start_web,
-                          wait_for, which)
+from bench._procs import (
+    REPO,
+    Proc,
+    free_port,
+    http_get,
+    procfile_command,
+    service_env,
+    start_web,
+    wait_for,
+    which,
+)
 from tests.conftest import _reset_postgres
 
 pytestmark = pytest.mark.slow

@@ -3,7 +3,6 @@ once it does, and says why when it cannot."""
 from __future__ import annotations
 
 import socket
-import subprocess
 import sys
 
 import pytest

@@ -1,6 +1,7 @@
 """Publishing a channel: every format built once, validated, swapped in whole."""
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta, timezone
 
 import feedparser
@@ -9,12 +10,14 @@ import pytest
 from sqlalchemy import select
 
 import feeds.publish
+from feeds.backend import Backend
 from feeds.formats.roku import series_id
 from feeds.formats.validate import validate_feed, validate_search_feed
 from feeds.model import Entry, Video
 from feeds.publish import PublishError, publish_channel
 from feeds.store.items import upsert_entries
 from feeds.store.tables import Channel, Publish, Source
+from tests.conftest import make_settings
 
 START = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)
 NAMES = ("roku.json", "search.json", "mrss.xml", "home.json")
@@ -145,3 +148,31 @@ def test_a_channel_with_nothing_playable_still_gets_its_companion_home(store):
     add(store, [video("a")])
     assert publish(store).not_published == {}
     assert store.snapshots.get("news", "roku.json") is not None
+
+
+def test_publishes_of_one_channel_at_once_all_land(database_url):
+    """A refresh's publish and an editor's, at the same moment, on SQLite and PostgreSQL."""
+    store = Backend.from_settings(make_settings(database_url))
+    with store.Session() as session:
+        session.add(Channel(id="news", title="News", default_thumbnail="https://news.example/c.jpg"))
+        session.add(Source(id=1, channel_id="news", kind="mrss", url="https://news.example/v"))
+        session.commit()
+    add(store, [video("a", 2), video("b", 1)])
+    errors: list[BaseException] = []
+
+    def one() -> None:
+        try:
+            with store.Session() as session:
+                publish_channel(session, store.snapshots, "news")
+        except BaseException as exc:  # the test reports whatever a publish raised
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    with store.Session() as session:
+        assert len(list(session.scalars(select(Publish)))) == 4
+    store.close()

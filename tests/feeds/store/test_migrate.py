@@ -3,7 +3,7 @@ made before migrations existed, a store at revision 1 with data; what the tables
 declare is what the migrations make; a process refuses a store that is behind."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 import pytest
 from alembic import command

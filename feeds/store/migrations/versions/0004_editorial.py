@@ -22,6 +22,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("hidden", sa.Boolean(), nullable=False, server_default=sa.false()))
         batch.add_column(sa.Column("pinned_at", sa.DateTime(), nullable=True))
         batch.add_column(sa.Column("pin_until", sa.DateTime(), nullable=True))
+        batch.create_index("ix_item_pin_until", ["pin_until"])
     op.create_table(
         "audit",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -41,6 +42,7 @@ def downgrade() -> None:
     op.drop_index("ix_audit_channel_id", table_name="audit")
     op.drop_table("audit")
     with op.batch_alter_table("items") as batch:
+        batch.drop_index("ix_item_pin_until")
         for column in ("pin_until", "pinned_at", "hidden"):
             batch.drop_column(column)
     with op.batch_alter_table("channels") as batch:
