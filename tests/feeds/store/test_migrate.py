@@ -135,6 +135,7 @@ def test_the_cli_upgrades_shows_and_refuses(empty_url):
     assert cli.invoke(args=["db", "current"]).output.strip() == f"{migrate.head()} (current)"
     assert "nothing to do" in cli.invoke(args=["db", "upgrade"]).output
     history = cli.invoke(args=["db", "history"]).output.splitlines()
-    assert [line.split()[0] for line in history] == ["0001", "0002", "0003", "0004"]
+    revisions = [line.split()[0] for line in history]
+    assert revisions[:4] == ["0001", "0002", "0003", "0004"] and revisions[-1] == migrate.head()
     assert cli.invoke(args=["sources", "list"]).exit_code == 0
     app.extensions["backend"].close()
