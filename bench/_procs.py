@@ -14,6 +14,7 @@ import shlex
 import shutil
 import signal
 import socket
+import string
 import subprocess
 import sys
 import threading
@@ -277,6 +278,37 @@ class Nginx:
         self.proc = Proc([which("nginx") or "nginx", "-c", str(self.conf), "-g", "daemon off;"],
                          self.dir / "stdout.log")
         wait_for(lambda: http_get(self.port, "/")[0] in (200, 403, 404), 10, 0.05, "nginx")
+        return self
+
+    def stop(self) -> None:
+        if self.proc:
+            self.proc.stop(5)
+
+
+class Edge:
+    """nginx as ``deploy/nginx.conf`` says, rendered for a local origin, as a deployment
+    renders it with envsubst."""
+
+    def __init__(self, workdir: Path, origin_port: int):
+        self.dir = workdir / "edge"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.conf = self.dir / "nginx.conf"
+        template = string.Template((REPO / "deploy" / "nginx.conf").read_text())
+        self.conf.write_text(template.safe_substitute(
+            ORIGIN=f"127.0.0.1:{origin_port}", LISTEN_PORT=f"127.0.0.1:{self.port}", CACHE_DIR=self.dir))
+        self.proc: Proc | None = None
+
+    def start(self) -> "Edge":
+        """In the foreground; as root here, its workers too, to reach the cache in a
+        private temp folder (a deployment runs them as nginx's own user)."""
+        user = "user root root; " if os.geteuid() == 0 else ""
+        self.proc = Proc([which("nginx") or "nginx", "-c", str(self.conf), "-g", f"daemon off; {user}"],
+                         self.dir / "stdout.log")
+        wait_for(lambda: http_get(self.port, "/healthz")[0] in (200, 502, 504) or not self.proc.alive(),
+                 10, 0.05, "the edge")
+        if not self.proc.alive():
+            raise RuntimeError(f"nginx died:\n{(self.dir / 'stdout.log').read_text()[-2000:]}")
         return self
 
     def stop(self) -> None:

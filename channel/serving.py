@@ -2,6 +2,7 @@
 Last-Modified and caching headers that let a CDN keep serving through trouble."""
 from __future__ import annotations
 
+import os
 from email.utils import formatdate
 
 from flask import Response, request
@@ -9,7 +10,8 @@ from flask import Response, request
 from feeds.snapshots import Snapshot
 
 FEED_NAMES = {"roku.json", "mrss.xml", "search.json"}
-MAX_AGE = 60
+MAX_AGE = int(os.environ.get("CHANNEL_FEED_MAX_AGE") or 60)
+"""How long a box or an edge may keep a feed before asking again (seconds)."""
 CACHE_CONTROL = f"public, max-age={MAX_AGE}, stale-while-revalidate=300, stale-if-error=86400"
 
 
