@@ -483,8 +483,25 @@ def padded(doc: dict, base: dict) -> dict:
     return out
 
 
+# Values at the edges of what a compiled check could get wrong; some are valid.
+EDGES = [
+    ("duration true", _set(f"{A}/durationInSeconds", True)),
+    ("duration a whole float", _set(f"{A}/durationInSeconds", 95.0)),
+    ("releaseYear a float", _set(f"{A}/releaseYear", 2000.5)),
+    ("releaseYear too early", _set(f"{A}/releaseYear", 1799)),
+    ("releaseDate with a newline", _set(f"{A}/releaseDate", "2024-05-30\n")),
+    ("type an integer", _set(f"{A}/type", 1)),
+    ("no images", _set(f"{A}/images", [])),
+    ("a season needs no titles", _all(_set(f"{A}/type", "season"), _drop(f"{A}/titles"))),
+    ("a free play option may have a negative price", _set(f"{A}/content/playOptions/0/price", -1)),
+    ("a rental needs a price of at least 0", _all(_set(f"{A}/content/playOptions/0/license", "rental"),
+                                                   _set(f"{A}/content/playOptions/0/price", -0.5))),
+    ("an asset is an object", _set(A, ["v1"])),
+    ("an unknown field is allowed", _set(f"{A}/extra", {"x": 1})),
+]
 MEMO_CASES = ([(minimal_feed, validate_feed, case) for case in BROKEN]
-              + [(minimal_search_feed, validate_search_feed, case) for case in SEARCH_BROKEN])
+              + [(minimal_search_feed, validate_search_feed, case) for case in SEARCH_BROKEN]
+              + [(minimal_search_feed, validate_search_feed, case) for case in EDGES])
 
 
 @pytest.mark.parametrize(("base", "validate", "case"), MEMO_CASES, ids=[c[2][0] for c in MEMO_CASES])
@@ -506,19 +523,63 @@ def many_assets(count: int) -> dict:
 
 def test_a_memo_skips_the_items_it_found_valid_and_keeps_only_the_last_ones(monkeypatch) -> None:
     checked: list[tuple] = []
-    real = validate_module._problems
-    monkeypatch.setattr(validate_module, "_problems", lambda v, i, at=(): checked.append(at) or real(v, i, at))
+    real = validate_module._item_problems
+    monkeypatch.setattr(validate_module, "_item_problems", lambda s, i, at: checked.append(at) or real(s, i, at))
     memo = Memo()
     doc = many_assets(50)
-    assert validate_search_feed(doc, memo) == [] and len(checked) == 50 and len(memo.valid) == 49
+    assert validate_search_feed(doc, memo) == [] and len(checked) == 49 and len(memo.valid) == 49
     checked.clear()
     doc["assets"][7]["durationInSeconds"] = "long"
     problems = validate_search_feed(doc, memo)
     assert [p.path for p in problems] == ["/assets/7/durationInSeconds"]
-    assert checked == [("assets", 7), ()] and len(memo.valid) == 48
+    assert checked == [("assets", 7)] and len(memo.valid) == 48
     checked.clear()
     assert validate_search_feed(many_assets(10), memo) == [] and len(memo.valid) == 9
-    assert checked == [("assets", 7), ()], "only the one invalid last time is checked again"
+    assert checked == [("assets", 7)], "only the one invalid last time is checked again"
+
+
+def two_of_each() -> dict:
+    doc = minimal_feed()
+    for key in ("movies", "shortFormVideos", "tvSpecials", "liveFeeds"):
+        doc[key].append({**copy.deepcopy(doc[key][0]), "id": doc[key][0]["id"] + "b"})
+    doc["playlists"].append({"name": "More", "itemIds": ["m1b"]})
+    return doc
+
+
+@pytest.mark.parametrize(("doc", "validate", "key", "field"), [
+    (two_of_each(), validate_feed, "movies", "title"),
+    (many_assets(50), validate_search_feed, "assets", "id"),
+], ids=["roku feed", "search feed"])
+def test_jsonschema_is_asked_only_about_the_feed_and_the_items_found_invalid(
+        doc: dict, validate: Callable, key: str, field: str, monkeypatch) -> None:
+    """The speed of a first publish: valid items are passed by the compiled checks."""
+    asked: list[tuple] = []
+    real = validate_module._problems
+    monkeypatch.setattr(validate_module, "_problems", lambda v, i, at=(): asked.append(at) or real(v, i, at))
+    assert validate(doc, Memo()) == [] and asked == [()]
+    doc[key][1][field] = ""
+    assert [p.path for p in validate(doc, Memo())] == [f"/{key}/1/{field}"]
+    assert asked == [(), (key, 1), ()]
+
+
+MOVES = [
+    ("shortFormVideos", "movies", Problem("/movies/1", "missing required field 'genres'")),
+    ("movies", "liveFeeds", Problem("/liveFeeds/1/releaseDate", "unknown field 'releaseDate'")),
+    ("liveFeeds", "shortFormVideos", Problem("/shortFormVideos/1/content", "missing required field 'duration'")),
+]
+
+
+@pytest.mark.parametrize(("source", "target", "expected"), MOVES, ids=[f"{m[0]} to {m[1]}" for m in MOVES])
+def test_an_item_moved_to_another_list_is_checked_against_that_list(source: str, target: str,
+                                                                   expected: Problem) -> None:
+    doc = minimal_feed()
+    doc[source].append({**copy.deepcopy(doc[source][0]), "id": "moved"})
+    memo = Memo()
+    assert validate_feed(doc, memo) == []
+    doc[target].append(doc[source].pop())
+    cold = validate_feed(doc)
+    assert expected in cold
+    assert validate_feed(doc, memo) == cold
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
