@@ -1,11 +1,18 @@
 """``/metrics``: what ops graph, counted as the product works."""
 from __future__ import annotations
 
+import re
+import time
+from pathlib import Path
+
+import yaml
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
 from channel import create_app
 from tests.conftest import make_settings
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def sample(name: str, **labels) -> float:
@@ -59,3 +66,30 @@ def test_unknown_feed_paths_do_not_grow_the_label_set(client):
     after = exposed(client)
     assert grown(before, after, "channel_feed_requests_total", format="other", status="404") == 2
     assert not [key for key in after if "whatever" in str(key)]
+
+
+def test_the_store_gauges_say_what_the_alerts_watch(demo_app):
+    from feeds.store.tables import Source
+
+    backend = demo_app.extensions["backend"]
+    with backend.Session() as session:
+        broken = session.get(Source, 1)
+        broken.failures, broken.enabled, broken.disabled_reason = 10, False, "disabled after 10 failed refreshes"
+        session.commit()
+    text = demo_app.test_client().get("/metrics").get_data(as_text=True)
+    assert 'channel_source_failures{channel="demo",source="1"} 10.0' in text
+    assert 'channel_source_disabled{channel="demo",source="1"} 1.0' in text
+    assert 'channel_source_disabled{channel="demo",source="2"} 0.0' in text
+    published = float(re.search(r'channel_last_publish_timestamp_seconds\{channel="demo"\} (\S+)', text).group(1))
+    assert abs(published - time.time()) < 600
+    assert re.search(r'channel_publish_expected_seconds\{channel="demo"\} \d', text)
+
+
+def test_every_metric_the_alert_rules_use_is_exported(demo_app):
+    rules = yaml.safe_load((REPO / "deploy" / "alerts.yml").read_text())["groups"][0]["rules"]
+    demo_app.test_client().get("/feeds/demo/roku.json")
+    exported = set(re.findall(r"^(channel_\w+?)(?:_total|_created)?[{ ]",
+                              demo_app.test_client().get("/metrics").get_data(as_text=True), re.M))
+    used = {name.removesuffix("_total") for rule in rules for name in re.findall(r"\bchannel_\w+", rule["expr"])}
+    assert {rule["alert"] for rule in rules} >= {"ChannelSourceFailing", "ChannelSourceDisabled", "ChannelStale"}
+    assert used and used <= exported, used - exported
