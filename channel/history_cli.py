@@ -136,7 +136,7 @@ def release_command(channel_id: str, json_out: bool) -> None:
 @click.argument("channel_id")
 @as_json
 def report_command(channel_id: str, json_out: bool) -> None:
-    """What the live publish left out and why."""
+    """What the live publish left out and why, artwork that fell back, media problems."""
     with backend().Session() as session:
         _channel(session, channel_id)
         live_id = history.live_publish_id(session, channel_id)
@@ -146,7 +146,16 @@ def report_command(channel_id: str, json_out: bool) -> None:
     lines = [f"publish {live_id}: {report.get('items', 0)} items, carried {report.get('carried', {})}"]
     lines += [f"  left out {entry['id']}: {entry['reason']}" for entry in report.get("left_out", [])]
     lines += [f"  {name} not published: {why}" for name, why in report.get("not_published", {}).items()]
+    lines += media_lines(report)
     _emit({"publish": live_id, **report}, json_out, lines)
+
+
+def media_lines(report: dict) -> list[str]:
+    """Artwork that fell back, renditions that failed their checks, and warnings."""
+    lines = [f"  artwork {entry['id']}: {entry['reason']}" for entry in report.get("artwork_fallbacks", [])]
+    lines += [f"  media {entry['id']}: {entry['url']}: {entry['problem']}"
+              for entry in report.get("media_problems", [])]
+    return lines + [f"  warning: {warning}" for warning in report.get("warnings", [])]
 
 
 COMMANDS = (publishes_command, diff_command, restore_command, release_command, report_command)

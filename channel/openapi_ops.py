@@ -70,6 +70,19 @@ SCHEMAS: dict[str, dict] = {
                              shape(rows=nullable("array", items=ref("Row")))]},
     "AuditEntry": shape(id=INTEGER, at=DATETIME, actor=STRING, action=STRING, target=STRING,
                         details={"type": "object"}),
+    "Webhook": shape(id=INTEGER, channel=STRING, url=STRING, events=array(STRING), created_at=DATETIME,
+                     secret={**STRING, "description": "The HMAC-SHA256 key of `X-Channel-Signature`; "
+                                                      "shown once, when the webhook is added."},
+                     required=["id", "channel", "url", "events", "created_at"]),
+    "WebhookCreate": {"type": "object", "additionalProperties": False, "required": ["url"], "properties": {
+        "url": {**STRING, "description": "http or https; refused on a private address unless "
+                                         "CHANNEL_FETCH_ALLOW_PRIVATE."},
+        "events": {**array({"enum": ["published", "source.failing", "source.disabled", "channel.stale",
+                                     "media.problem"]}), "description": "Default: every event."}}},
+    "Delivery": shape(id=INTEGER, webhook=INTEGER, event=STRING, key={**STRING, "description": (
+        "The idempotency key, also sent as `X-Channel-Delivery` on every attempt.")},
+        status={"enum": ["pending", "delivered", "failed"]}, created_at=DATETIME,
+        attempts=array({"type": "object"}), payload={"type": "object"}),
     "AuditPage": shape(entries=array(ref("AuditEntry")), next=nullable(
         "string", description="The query string of the next page; null on the last page.")),
 }
@@ -142,3 +155,35 @@ def editorial_paths(spec: APISpec, admin_op, channel_id: dict) -> None:
                                                        "default": 50}),
                                     in_query("before", {"type": "integer", "minimum": 1},
                                              "Only entries with a smaller id.")])})
+
+
+def webhook_paths(spec: APISpec, admin_op, channel_id: dict) -> None:
+    webhook_id = in_path("webhook_id", INTEGER, "The webhook's id.")
+    spec.path("/admin/api/channels/{channel_id}/webhooks", parameters=[channel_id], operations={
+        "get": admin_op("The channel's webhooks.", {
+            "200": json_response("The webhooks.", shape(webhooks=array(ref("Webhook")))),
+            "404": error("Unknown channel.")}),
+        "post": admin_op("Send the channel's events to a URL: JSON, signed (`X-Channel-Signature: "
+                         "sha256=…`), with an idempotency key, retried with backoff.", {
+            "201": json_response("Added; its secret is in this answer only.", ref("Webhook")),
+            "400": FIELD_ERRORS, "404": error("Unknown channel.")},
+            requestBody={"required": True, "content": {JSON: {"schema": ref("WebhookCreate")}}})})
+    spec.path("/admin/api/webhooks/{webhook_id}", parameters=[webhook_id], operations={
+        "delete": admin_op("Remove a webhook.", {"204": {"description": "Removed."},
+                                                 "404": error("Unknown webhook.")})})
+    spec.path("/admin/api/webhooks/{webhook_id}/deliveries", parameters=[webhook_id], operations={
+        "get": admin_op("The newest deliveries, each attempt with its status or error.", {
+            "200": json_response("The deliveries.", shape(deliveries=array(ref("Delivery")))),
+            "400": FIELD_ERRORS, "404": error("Unknown webhook.")},
+            parameters=[in_query("limit", {"type": "integer", "minimum": 1, "maximum": 200, "default": 50})])})
+
+
+def media_paths(spec: APISpec) -> None:
+    spec.path("/media/{digest}.jpg", parameters=[in_path("digest", {"type": "string", "pattern": "^[0-9a-f]{32}$"})],
+              operations={"get": {"summary": "Artwork made by the workers (a 16:9 tile, a 2:3 poster, a title card).",
+                                  "tags": ["feeds"], "responses": {
+                                      "200": {"description": "A JPEG; immutable, cached for a year.",
+                                              "content": {"image/jpeg": {"schema": {"type": "string",
+                                                                                    "format": "binary"}}}},
+                                      "304": {"description": "Not modified since the ETag sent."},
+                                      "404": error("No such artwork.")}}})

@@ -14,6 +14,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from channel.context import backend
 from feeds.demo import DEMO_BASE
 from feeds.publish import get_or_publish
+from feeds.settings import public_url
 
 bp = Blueprint("preview", __name__)
 
@@ -128,10 +129,13 @@ def web_url(value: object) -> str:
 
 
 def local_url(url: str) -> str:
-    """The bundled demo site's addresses, moved to this server: the demo's feed names
-    port 8000, and the preview may be served from any port."""
+    """The bundled demo site's addresses and our artwork's, moved to this server: the
+    feeds name the public address, and the preview may be served from any port."""
     if url.startswith(DEMO_BASE):
         return request.host_url + "demo-site/" + url.removeprefix(DEMO_BASE)
+    media = public_url() + "media/"
+    if url.startswith(media):
+        return request.host_url + "media/" + url.removeprefix(media)
     return url
 
 

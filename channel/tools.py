@@ -7,7 +7,7 @@ from importlib import resources
 from flask import Blueprint, Response, abort, jsonify, request
 
 from channel.inputs import read_body
-from feeds.formats.validate import validate_bytes
+from feeds.formats.validate_kind import validate_any
 
 bp = Blueprint("tools", __name__)
 MAX_DOCUMENT = 20 * 1024 * 1024
@@ -17,8 +17,9 @@ NOT_JSON = "not valid JSON"
 
 @bp.post("/tools/validate")
 def validate():
-    """A Roku JSON feed in; whether it is valid, and each problem at its JSON pointer."""
-    problems = validate_bytes(read_body(MAX_DOCUMENT))
+    """A Roku JSON feed or Roku Search feed in; whether it is valid, and each problem
+    at its JSON pointer."""
+    _, problems = validate_any(read_body(MAX_DOCUMENT))
     if len(problems) == 1 and not problems[0].path and problems[0].message.startswith(NOT_JSON):
         abort(400, problems[0].message)
     return jsonify({"valid": not problems,

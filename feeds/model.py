@@ -16,7 +16,10 @@ KINDS = ("article", "video", "live")
 class Video:
     """One playable rendition. ``type`` is a MIME type when known (``video/mp4``,
     ``application/x-mpegURL``); ``width``/``height`` in pixels, ``bitrate`` in kbps,
-    ``duration`` in whole seconds."""
+    ``duration`` in whole seconds, ``size`` in bytes (Media RSS ``fileSize``, an
+    enclosure's ``length``). ``captions``: the caption and subtitle files that go with
+    it (``{"url", "language", "kind": "captions" | "subtitles"}``), from Media RSS
+    ``media:subTitle`` or a ``<track>`` of its ``<video>``."""
 
     url: str
     type: str = ""
@@ -24,6 +27,8 @@ class Video:
     height: int | None = None
     bitrate: int | None = None
     duration: int | None = None
+    size: int | None = None
+    captions: list[dict] = field(default_factory=list)
 
 
 @dataclass

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from feeds.dates import utcnow
 from feeds.formats.budget import DEFAULT_BUDGET
 from feeds.formats.companion import home_document
+from feeds.formats.media_report import media_report
 from feeds.formats.mrss import build_mrss, check_mrss
 from feeds.formats.roku import RokuBuild, build_roku_feed, source_shapes
 from feeds.formats.search import build_search_feed
@@ -59,6 +60,10 @@ class PublishReport:
     text_only: int = 0
     unchanged: list[str] = field(default_factory=list)
     not_published: dict[str, str] = field(default_factory=dict)
+    artwork_fallbacks: list[dict] = field(default_factory=list)
+    media_problems: list[dict] = field(default_factory=list)
+    media_unchecked: int = 0
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -164,7 +169,7 @@ def build_publish(session: Session, snapshots: PublishedFeeds, channel: Channel,
     """What a publish of ``channel`` would put out now, built and validated."""
     items = channel_items(session, channel.id)
     documents = build_documents(channel, items, channel_sources(session, channel.id), now, budget)
-    report = new_report(channel.id, now, items, documents)
+    report = new_report(channel.id, now, items, documents, budget)
     return report, _files(snapshots, channel.id, documents, report)
 
 
@@ -206,13 +211,17 @@ def _files(snapshots: PublishedFeeds, channel_id: str, documents: Documents,
     return files
 
 
-def new_report(channel_id: str, now: datetime, items: list[Item], documents: Documents) -> PublishReport:
+def new_report(channel_id: str, now: datetime, items: list[Item], documents: Documents,
+               budget: int = DEFAULT_BUDGET) -> PublishReport:
     roku = documents.roku
     carried = {"roku.json": len(roku.carried), "search.json": documents.search_assets,
                "mrss.xml": sum(p.kind != "liveFeeds" for p in roku.carried)}
+    roku_size = len(documents.bodies["roku.json"][0]) if "roku.json" in documents.bodies else 0
+    media = media_report(roku.carried_rows, roku_size, budget)
     return PublishReport(channel=channel_id, published_at=now.isoformat(), items=len(items),
                          carried=carried, text_only=roku.text_only,
-                         left_out=[{"id": i, "reason": r} for i, r in roku.left_out])
+                         left_out=[{"id": i, "reason": r} for i, r in roku.left_out],
+                         **asdict(media))
 
 
 def get_or_publish(Session, snapshots, channel_id: str, name: str,

@@ -21,6 +21,20 @@ def _wants_demo(env) -> bool:
     return not (_flag(env.get("CHANNEL_NO_DEMO")) or env.get("DATABASE_URL") or env.get("REDIS_URL"))
 
 
+def public_url(environ: dict[str, str] | None = None) -> str:
+    """Where set-top boxes reach this service (``CHANNEL_PUBLIC_URL``), ending in ``/``:
+    the base of the artwork addresses the feeds carry. By default the embedded server's
+    own address, as the demo's."""
+    env = os.environ if environ is None else environ
+    base = (env.get("CHANNEL_PUBLIC_URL") or "").strip() or f"http://127.0.0.1:{env.get('PORT') or 8000}/"
+    return base if base.endswith("/") else base + "/"
+
+
+def media_url(digest: str, base: str | None = None) -> str:
+    """The address of a file the workers made (a tile, a poster, a title card)."""
+    return f"{base or public_url()}media/{digest}.jpg"
+
+
 @dataclass(frozen=True)
 class Retention:
     """A publish is kept while it is among the newest ``keep`` of its channel, younger
@@ -42,6 +56,7 @@ class Settings:
     admin_tokens: str = ""
     keep_publishes: int = 50
     keep_days: float = 7.0
+    media_checks: bool = True
 
     def retention(self) -> Retention:
         return Retention(keep=self.keep_publishes, days=self.keep_days)
@@ -74,4 +89,5 @@ class Settings:
             admin_tokens=env.get("CHANNEL_ADMIN_TOKENS") or "",
             keep_publishes=int(env.get("CHANNEL_KEEP_PUBLISHES") or 50),
             keep_days=float(env.get("CHANNEL_KEEP_DAYS") or 7),
+            media_checks=_flag(env.get("CHANNEL_MEDIA_CHECKS") or "1"),
         )

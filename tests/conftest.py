@@ -35,7 +35,8 @@ def shared(*parts: str) -> Path:
 
 def make_settings(database_url: str, **changes) -> Settings:
     values = dict(database_url=database_url, redis_url=None, admin_token=ADMIN_TOKEN,
-                  fetch_allow_private=True, port=0, load_demo=False, tick_seconds=0.2)
+                  fetch_allow_private=True, port=0, load_demo=False, tick_seconds=0.2,
+                  media_checks=False)  # tests' made-up hosts never answer; media tests turn it on
     values.update(changes)
     return Settings(**values)
 

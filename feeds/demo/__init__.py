@@ -49,6 +49,7 @@ class DemoSiteAdapter(BaseAdapter):
         if path is None:
             response.status_code = 404
             response._content = b"not found"
+            response.raw = io.BytesIO(response._content)
             return response
         response.status_code = 200
         response._content = path.read_bytes()

@@ -5,7 +5,9 @@ from datetime import datetime
 
 from feeds.dates import utcnow
 from feeds.formats.renditions import quality, video_type
+from feeds.settings import media_url
 from feeds.store.editorial import LATEST, configured_rows, is_latest, row_key
+from feeds.store.media import fresh_media
 from feeds.store.tables import Channel, Item
 
 HOME_ROW_LENGTH = 20
@@ -18,12 +20,24 @@ def item_summary(item: Item) -> dict:
         "kind": item.kind,
         "title": item.title,
         "summary": item.summary,
-        "image": {"url": item.image_url, "caption": item.image_caption} if item.image_url else None,
+        "image": image_document(item),
         "categories": list(item.categories),
         "published": item.published_local.isoformat(),
         "url": item.url,
         "duration": item.duration,
     }
+
+
+def image_document(item: Item) -> dict | None:
+    """The item's tile when the workers made one (``original``: the publisher's image,
+    which may be any shape), else the publisher's image as it is."""
+    media = fresh_media(item)
+    if media is not None and media.tile:
+        return {"url": media_url(media.tile), "caption": item.image_caption,
+                "original": item.image_url or None}
+    if not item.image_url:
+        return None
+    return {"url": item.image_url, "caption": item.image_caption, "original": item.image_url}
 
 
 def item_document(item: Item, related: list[Item] = ()) -> dict:

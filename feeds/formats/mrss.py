@@ -11,8 +11,11 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from feeds.dates import utc_iso
-from feeds.formats.renditions import ADAPTIVE, is_url, video_type
+from feeds.formats.renditions import ADAPTIVE, bitrate, is_url, video_type
 from feeds.formats.roku import Playable, RokuBuild
+from feeds.formats.roku_items import playable_videos
+from feeds.settings import public_url
+from feeds.store.media import fresh_media
 from feeds.store.tables import Channel
 
 MEDIA = "http://search.yahoo.com/mrss/"
@@ -33,20 +36,24 @@ def _add(parent: etree._Element, tag: str, text: str | None = None, **attrs: obj
     return element
 
 
-def media_contents(videos: list[dict], duration: int) -> list[dict]:
-    """One ``media:content`` per rendition Roku could play; bitrates only matter
-    (and are given) for single-bitrate files."""
+def media_contents(videos: list[dict], duration: int, carried: list[dict] | None = None) -> list[dict]:
+    """One ``media:content`` per rendition Roku could play (of those the Roku feed
+    ``carried``, when given); bitrates only matter (and are given) for single-bitrate
+    files, worked out from size and duration as the Roku feed does."""
+    rates = {v["url"]: v.get("bitrate") for v in carried} if carried is not None else None
     out = []
     for video in videos:
         url = video.get("url") or ""
         kind = video_type(video.get("type") or "", url)
-        if not is_url(url) or kind is None:
+        if not is_url(url) or kind is None or (rates is not None and url not in rates):
             continue
         attrs = {"url": url, "type": video.get("type") or None, "medium": "video",
                  "duration": int(video.get("duration") or duration),
                  "width": video.get("width"), "height": video.get("height")}
-        if kind not in ADAPTIVE and video.get("bitrate"):
-            attrs["bitrate"] = int(video["bitrate"])
+        if kind not in ADAPTIVE and (rate := (rates or {}).get(url) or bitrate(video)):
+            attrs["bitrate"] = rate
+        if video.get("size"):
+            attrs["fileSize"] = int(video["size"])
         out.append(attrs)
     return out
 
@@ -67,8 +74,12 @@ def add_item(channel_el: etree._Element, playable: Playable) -> None:
     if tags := fields.get("tags"):
         _add(entry, "media:keywords", ", ".join(tags))
     _add(entry, "media:thumbnail", url=fields["thumbnail"])
-    for attrs in media_contents(item.videos, fields["content"]["duration"]):
+    videos = playable_videos(item, fresh_media(item))
+    for attrs in media_contents(videos, fields["content"]["duration"], fields["content"]["videos"]):
         _add(entry, "media:content", **attrs)
+    languages = {c.get("url"): c.get("language") for v in videos for c in v.get("captions") or []}
+    for caption in fields["content"].get("captions", []):
+        _add(entry, "media:subTitle", href=caption["url"], lang=languages.get(caption["url"]) or caption["language"])
 
 
 def site_link(roku: RokuBuild) -> str:
@@ -86,7 +97,7 @@ def build_mrss(channel: Channel, roku: RokuBuild) -> bytes:
     rss = etree.Element("rss", version="2.0", nsmap=NAMESPACES)
     channel_el = _add(rss, "channel")
     _add(channel_el, "title", channel.title or channel.id)
-    _add(channel_el, "link", site_link(roku))
+    _add(channel_el, "link", site_link(roku) or f"{public_url()}preview/{channel.id}")
     _add(channel_el, "description", channel.provider_name or channel.title or channel.id)
     _add(channel_el, "language", roku.head["language"])
     _add(channel_el, "lastBuildDate", roku.head["lastUpdated"])

@@ -16,6 +16,8 @@ VIDEO_TYPES = {
 EXTENSION_TYPES = {".m3u8": "HLS", ".mpd": "DASH", ".ism": "SMOOTH", ".isml": "SMOOTH",
                    ".mp4": "MP4", ".mov": "MOV", ".m4v": "M4V"}
 ADAPTIVE = {"HLS", "DASH", "SMOOTH"}
+MIN_WORKED_OUT_KBPS = 64
+"""Less, from a file's size over its duration, is not a video (a stub, an error page)."""
 _URL = re.compile(r"https?://[^\s\x00-\x1f\x7f]+")
 
 
@@ -55,6 +57,19 @@ def is_url(value: str | None) -> bool:
     return bool(value) and _URL.fullmatch(value) is not None
 
 
+def bitrate(video: dict) -> int | None:
+    """kbps as declared, else the file's size over its duration (Roku needs one for a
+    single file; Roku's own MRSS example gives neither)."""
+    declared = video.get("bitrate")
+    if isinstance(declared, (int, float)) and declared >= 1:
+        return int(declared)
+    size, duration = video.get("size"), video.get("duration")
+    if isinstance(size, int) and isinstance(duration, (int, float)) and size > 0 and duration > 0:
+        worked_out = round(size * 8 / 1000 / duration)
+        return worked_out if worked_out >= MIN_WORKED_OUT_KBPS else None
+    return None
+
+
 def roku_videos(videos: list[dict]) -> tuple[list[dict], str | None]:
     """Each playable rendition as a Roku video, or why there is none."""
     best = max((lines(v.get("height"), v.get("width")) for v in videos), default=0)
@@ -69,11 +84,11 @@ def roku_videos(videos: list[dict]) -> tuple[list[dict], str | None]:
             problems.append("not a format Roku plays")
         elif kind in ADAPTIVE:
             out.append({"url": url, "quality": quality_of(best), "videoType": kind})
-        elif not video.get("bitrate") or int(video["bitrate"]) < 1:
+        elif not (rate := bitrate(video)):
             problems.append(f"{kind} without bitrate")
         else:
             out.append({"url": url, "quality": quality(video.get("height"), video.get("width")),
-                        "videoType": kind, "bitrate": int(video["bitrate"])})
+                        "videoType": kind, "bitrate": rate})
     if out:
         return out, None
     return [], "no playable video" + (": " + ", ".join(dict.fromkeys(problems)) if problems else "")

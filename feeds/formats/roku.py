@@ -13,7 +13,6 @@ item is a look-up, a sort and a copy.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cached_property
@@ -23,6 +22,7 @@ import orjson
 
 from feeds.dates import utc_iso
 from feeds.formats.budget import DEFAULT_BUDGET, Budget, Cost, over_budget_reason
+from feeds.formats.languages import roku_language
 from feeds.formats.renditions import is_url
 from feeds.formats.roku_cache import CACHE, ItemCache, Made
 from feeds.formats.roku_doc import (
@@ -43,14 +43,6 @@ from feeds.store.tables import Channel, Item, Source
 __all__ = ["GENRES", "LISTS", "Playable", "RokuBuild", "RokuBuilder", "Shape", "build_roku_feed",
            "roku_language", "series_id", "source_shapes"]
 
-LANGUAGE = re.compile(r"[a-z]{2,3}(-([A-Za-z]{2}|[0-9]{3}))?")
-
-
-def roku_language(language: str | None) -> str:
-    code = (language or "").strip().replace("_", "-")
-    head, _, region = code.partition("-")
-    code = head.lower() + (f"-{region}" if region else "")
-    return code if LANGUAGE.fullmatch(code) else "en"
 
 
 @dataclass(slots=True)
@@ -178,8 +170,8 @@ class RokuBuilder:
         it must of an unchanged item.
 
         The cache's key for an item is its content hash (every stored content field),
-        its publication time (an undated entry's is not in the hash) and its source's
-        shape. Without a content hash (items not stored through ``feeds.store.items``)
+        its publication time (an undated entry's is not in the hash), its source's
+        shape and the stamp of what the workers made of its media. Without a content hash (items not stored through ``feeds.store.items``)
         nothing says the content is the same, so it is made again. Pins are read
         here, at ``now``, never kept with what an item made."""
         previous = self.cache.previous(self.channel.id, self.setting) if self.cache else {}
@@ -196,12 +188,12 @@ class RokuBuilder:
                 values = read_columns(item.__dict__)
             except KeyError:
                 values = columns(item)
-            ident, kind, videos, source_id, digest, published, updated, pinned_at = values
+            ident, kind, videos, source_id, digest, published, updated, pinned_at, media = values
             if not videos and kind != "live":
                 text_only += 1
                 continue
             shape = shape_of(source_id, SHORT_FORM)
-            key = (digest, published, shape)
+            key = (digest, published, shape, media.stamp if media is not None else "")
             made = previous.get(ident)
             if made is None or made.key != key or not digest:
                 made = make(item, shape)
@@ -268,7 +260,8 @@ class RokuBuilder:
         return build
 
 
-COLUMNS = ("id", "kind", "videos", "source_id", "content_hash", "published", "updated", "pinned_at")
+COLUMNS = ("id", "kind", "videos", "source_id", "content_hash", "published", "updated", "pinned_at",
+           "media")
 read_columns = itemgetter(*COLUMNS)
 """The ``COLUMNS`` a build reads for every item, cached or not, from the values
 SQLAlchemy keeps in an instance's ``__dict__``: going through its attribute

@@ -8,9 +8,13 @@ from zoneinfo import ZoneInfo
 
 from feeds.dates import utc_iso
 from feeds.formats.renditions import is_url, roku_videos
+from feeds.formats.ads import AdPolicy
+from feeds.formats.languages import iso639_2, roku_language
 from feeds.formats.roku_cache import Made
+from feeds.settings import media_url, public_url
 from feeds.store.ids import item_id
-from feeds.store.tables import Channel, Item, Source
+from feeds.store.media import fresh_media
+from feeds.store.tables import Channel, Item, ItemMedia, Source
 from feeds.text import cut, lead, shorten
 
 SHORT_LIMIT = 200
@@ -63,11 +67,14 @@ class ItemMaker:
         self.channel_id = channel.id
         self.zone = zone_of(channel.timezone)
         self.default_thumbnail = channel.default_thumbnail if is_url(channel.default_thumbnail) else ""
+        self.base = public_url()
+        self.language = channel.language or "en"
+        self.ads = AdPolicy.of(channel.media)
 
     @property
     def setting(self) -> tuple:
         """The channel's part in an item's object (besides its id, in series ids)."""
-        return (self.zone.key, self.default_thumbnail)
+        return (self.zone.key, self.default_thumbnail, self.base, self.language, self.ads)
 
     def make(self, item: Item, shape: Shape) -> Made:
         made = self.live_feed(item) if item.kind == "live" else self.vod(item, shape)
@@ -81,16 +88,20 @@ class ItemMaker:
         return made
 
     def vod(self, item: Item, shape: Shape) -> Made:
-        title, thumbnail = title_of(item), self.thumbnail(item)
-        videos, problem = roku_videos(item.videos)
+        media = fresh_media(item)
+        title, thumbnail = title_of(item), self.thumbnail(item, media, shape)
+        videos, problem = roku_videos(playable_videos(item, media))
         duration = item.duration or max((v.get("duration") or 0 for v in item.videos), default=0)
-        reason = missing(title, thumbnail) or problem or (None if duration >= 1 else "no duration")
+        reason = (media and media.problem) or missing(title, thumbnail) or problem \
+            or (None if duration >= 1 else "no duration")
         if reason:
             return Made(reason=reason)
         fields = {"id": item.id, "title": title, "thumbnail": thumbnail, **descriptions(item),
                   "releaseDate": self.local(item).date().isoformat(),
                   "content": {"dateAdded": utc_iso(item.published), "videos": videos,
-                              "duration": int(duration)}}
+                              "duration": int(duration), **self.extras(item, videos)}}
+        if breaks := self.ads.breaks(int(duration)):
+            fields["content"]["adBreaks"] = breaks
         if shape.roku_type in ("movies", "tvSpecials"):
             fields["genres"] = GENRES
         if shape.roku_type != "series" and (tags := roku_tags(item.tags)):
@@ -98,20 +109,58 @@ class ItemMaker:
         return Made(shape.roku_type, fields)
 
     def live_feed(self, item: Item) -> Made:
-        title, thumbnail = title_of(item), self.thumbnail(item)
-        videos, problem = roku_videos(item.videos)
-        reason = missing(title, thumbnail) or (problem and "no playable stream")
+        media = fresh_media(item)
+        title, thumbnail = title_of(item), self.thumbnail(item, media)
+        videos, problem = roku_videos(playable_videos(item, media))
+        reason = (media and media.problem) or missing(title, thumbnail) or (problem and "no playable stream")
         if reason:
             return Made(reason=reason)
         fields = {"id": item.id, "title": title, "thumbnail": thumbnail, **descriptions(item),
                   "content": {"dateAdded": utc_iso(item.published), "videos": videos}}
         return Made("liveFeeds", fields)
 
-    def thumbnail(self, item: Item) -> str:
+    def extras(self, item: Item, videos: list[dict]) -> dict:
+        """The content's language (the item's, else the channel's) and its caption files."""
+        out: dict = {"language": roku_language(item.language or self.language)}
+        if captions := roku_captions(item.videos, {v["url"] for v in videos}):
+            out["captions"] = captions
+        return out
+
+    def thumbnail(self, item: Item, media: ItemMedia | None = None, shape: Shape = SHORT_FORM) -> str:
+        """Our tile (a 2:3 poster for movies and series when the channel makes them),
+        else, until the workers made one, the item's own image, else the channel's."""
+        if media is not None:
+            poster = media.poster if shape.roku_type in ("movies", "series") else None
+            if poster or media.tile:
+                return media_url(poster or media.tile, self.base)
         return item.image_url if is_url(item.image_url) else self.default_thumbnail
 
     def local(self, item: Item) -> datetime:
         return item.published.astimezone(self.zone)
+
+
+CAPTION_TYPES = {"captions": "CLOSED_CAPTION", "subtitles": "SUBTITLE"}
+
+
+def roku_captions(videos: list[dict], carried: set[str]) -> list[dict]:
+    """The caption files of the renditions carried, once each: Roku wants an http(s)
+    URL, an ISO 639-2 language and a captionType. Subtitles inside an HLS stream are
+    not listed: the player reads them from the stream."""
+    found: dict[str, dict] = {}
+    for video in videos:
+        if video.get("url") not in carried:
+            continue
+        for caption in video.get("captions") or []:
+            url, language = caption.get("url") or "", iso639_2(caption.get("language"))
+            if is_url(url) and language and url not in found:
+                found[url] = {"url": url, "language": language,
+                              "captionType": CAPTION_TYPES.get(caption.get("kind"), "SUBTITLE")}
+    return list(found.values())
+
+
+def playable_videos(item: Item, media: ItemMedia | None) -> list[dict]:
+    """The renditions as checked by the workers, else (not checked yet) as stored."""
+    return media.videos if media is not None and media.checked else item.videos
 
 
 def missing(title: str, thumbnail: str) -> str | None:

@@ -99,10 +99,13 @@ def _shared_session(allow_private: bool) -> requests.Session:
 def fetch(url: str, *, etag: str | None = None, last_modified: str | None = None,
           allow_private: bool = False, max_bytes: int = 10 * 1024 * 1024,
           connect_timeout: float = 5, read_timeout: float = 20, deadline: float = 30,
-          session: requests.Session | None = None) -> Fetched:
+          session: requests.Session | None = None, headers: Mapping[str, str] | None = None,
+          truncate: bool = False) -> Fetched:
+    """``truncate``: past ``max_bytes``, keep the first ``max_bytes`` and stop reading
+    instead of failing (a look at the start of a video file)."""
     session = session or _shared_session(allow_private)
     budget = _Budget(connect_timeout, read_timeout, deadline)
-    headers = {"If-None-Match": etag, "If-Modified-Since": last_modified}
+    headers = {"If-None-Match": etag, "If-Modified-Since": last_modified, **(headers or {})}
     cookies = RequestsCookieJar()
     _check_url(url, "")
     for _hop in range(MAX_REDIRECTS + 1):
@@ -112,7 +115,7 @@ def fetch(url: str, *, etag: str | None = None, last_modified: str | None = None
             try:
                 target = _redirect_target(session, response)
                 if target is None:
-                    return _complete(response, host, budget, max_bytes, etag, last_modified)
+                    return _complete(response, host, budget, max_bytes, etag, last_modified, truncate)
                 cookies.update(response.cookies)
             finally:
                 response.close()
@@ -152,7 +155,7 @@ def _redirect_target(session: requests.Session, response: requests.Response) -> 
 
 
 def _complete(response: requests.Response, host: str, budget: _Budget, max_bytes: int,
-              etag: str | None, last_modified: str | None) -> Fetched:
+              etag: str | None, last_modified: str | None, truncate: bool = False) -> Fetched:
     status = response.status_code
     if status == 304:
         return _fetched(response, b"", etag, last_modified)
@@ -161,7 +164,7 @@ def _complete(response: requests.Response, host: str, budget: _Budget, max_bytes
     if status >= 300:
         missing = " without a Location header" if status in (301, 302, 303, 307, 308) else ""
         raise FetchError(f"upstream answered {status}{missing}", status=status)
-    body = _read_body(response, host, budget, max_bytes)
+    body = _read_body(response, host, budget, max_bytes, truncate)
     return _fetched(response, body, etag, last_modified)
 
 
@@ -181,14 +184,18 @@ def _fetched(response: requests.Response, body: bytes, etag: str | None,
     )
 
 
-def _read_body(response: requests.Response, host: str, budget: _Budget, max_bytes: int) -> bytes:
+def _read_body(response: requests.Response, host: str, budget: _Budget, max_bytes: int,
+               truncate: bool = False) -> bytes:
     declared = response.headers.get("Content-Length", "").strip()
-    if declared.isdigit() and int(declared) > max_bytes:
+    if declared.isdigit() and int(declared) > max_bytes and not truncate:
         raise _too_large(max_bytes)
     chunks: list[bytes] = []
     size = 0
     for chunk in _chunks(response):
         size += len(chunk)
+        if size > max_bytes and truncate:
+            chunks.append(chunk[:len(chunk) - (size - max_bytes)])
+            break
         if size > max_bytes:
             raise _too_large(max_bytes)
         budget.check(host)

@@ -119,7 +119,8 @@ def _video(attrs: Mapping[str, str], base: str) -> Video | None:
     return Video(url=url, type=mime, width=_positive_int(attrs.get("width")),
                  height=_positive_int(attrs.get("height")),
                  bitrate=_positive_int(attrs.get("bitrate")),
-                 duration=parse_duration(attrs.get("duration")))
+                 duration=parse_duration(attrs.get("duration")),
+                 size=_positive_int(attrs.get("fileSize") or attrs.get("filesize") or attrs.get("length")))
 
 
 def _videos(contents: Iterable[Mapping[str, str]], base: str) -> list[Video]:
@@ -195,11 +196,29 @@ def from_item(item: etree._Element, entry: Mapping, base: str) -> Media:
     thumbs = [dict(t.attrib) for s in scopes for t in _children(s, "thumbnail")]
     enclosures = _enclosures(entry)
     return _finish(Media(
-        videos=_videos([*attrs, *enclosures], base),
+        videos=_with_captions(_videos([*attrs, *enclosures], base), _subtitles(scopes, base)),
         image=_best_image(thumbs, [*attrs, *enclosures], base),
         title=_first_text(scopes, "title"),
         description=_first_text(scopes, "description"),
     ), entry)
+
+
+def _subtitles(scopes: Iterable[etree._Element], base: str) -> list[dict]:
+    """``media:subTitle href lang`` of the item, its groups and contents, once each."""
+    found: dict[str, dict] = {}
+    for scope in scopes:
+        for element in _children(scope, "subTitle"):
+            url = safe_url(element.get("href"), base)
+            if url:
+                found.setdefault(url, {"url": url, "language": (element.get("lang") or "").strip(),
+                                       "kind": "subtitles"})
+    return list(found.values())
+
+
+def _with_captions(videos: list[Video], captions: list[dict]) -> list[Video]:
+    for video in videos:
+        video.captions = [dict(c) for c in captions]
+    return videos
 
 
 def from_entry(entry: Mapping, base: str) -> Media:

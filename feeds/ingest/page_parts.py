@@ -62,6 +62,7 @@ def page_videos(doc: HtmlElement, meta: Structured, url: str) -> list[Video]:
         known = merged.setdefault(video.url, video)
         known.type = known.type or video.type
         known.duration = known.duration or video.duration
+        known.captions = known.captions or video.captions
     return list(merged.values())
 
 
@@ -72,13 +73,27 @@ def _video_elements(doc: HtmlElement, url: str) -> list[Video]:
             continue
         sources = [(element.get("src"), element.get("type"))] + [
             (s.get("src"), s.get("type")) for s in element.iter("source")]
+        tracks = _tracks(element, url)
         for src, mime in sources:
             if src and src.strip() and not src.startswith(("data:", "blob:")):
                 link = urljoin(url, src.strip())
                 videos.append(Video(url=link, type=(mime or "").strip() or mime_type(link),
                                     width=_int(element.get("width")),
-                                    height=_int(element.get("height"))))
+                                    height=_int(element.get("height")),
+                                    captions=[dict(t) for t in tracks]))
     return videos
+
+
+def _tracks(element: HtmlElement, url: str) -> list[dict]:
+    """``<track kind="captions|subtitles" src srclang>`` of a ``<video>``."""
+    found = []
+    for track in element.iter("track"):
+        kind = (track.get("kind") or "subtitles").strip().lower()
+        src = (track.get("src") or "").strip()
+        if kind in ("captions", "subtitles") and src and not src.startswith(("data:", "blob:")):
+            found.append({"url": urljoin(url, src), "language": (track.get("srclang") or "").strip(),
+                          "kind": kind})
+    return found
 
 
 def _int(value: str | None) -> int | None:

@@ -163,7 +163,7 @@ def _entry(e: Mapping, item: etree._Element | None, feed_url: str, language: str
         summary=media.description or text_of(_summary_html(e)) or (body[0] if body else ""),
         body=body,
         body_html=body_html,
-        image_url=media.image or first_image(body_html, link or feed_url),
+        image_url=media.image or _itunes_image(e, feed_url) or first_image(body_html, link or feed_url),
         categories=categories,
         published=published,
         updated=_date(e, "updated"),
@@ -174,6 +174,12 @@ def _entry(e: Mapping, item: etree._Element | None, feed_url: str, language: str
         duration=media.duration,
         tags=tags,
     )
+
+
+def _itunes_image(e: Mapping, base: str) -> str:
+    """An item's own ``itunes:image``, which feedparser keeps as ``image.href``."""
+    image = e.get("image")
+    return safe_url(image.get("href"), base) if isinstance(image, Mapping) else ""
 
 
 def _link_is_a_relative_guid(e: Mapping, item: etree._Element | None) -> bool:

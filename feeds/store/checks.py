@@ -130,9 +130,27 @@ def _countries(value: object) -> list[str]:
     return list(dict.fromkeys(codes))
 
 
+MEDIA_SHAPES = {"tile": dict, "poster": dict, "posters": bool, "colours": dict, "ads": dict,
+                "recheck_minutes": int, "check_concurrency": int}
+
+
+def _media(value: object) -> dict:
+    """A channel's media settings (see ``feeds.media_settings`` and ``feeds.formats.ads``):
+    known names with values of the right kind; a value out of range keeps its default."""
+    if not isinstance(value, dict):
+        raise ValueError("must be an object such as {\"tile\": {\"width\": 1920, \"height\": 1080}}")
+    for name, item in value.items():
+        kind = MEDIA_SHAPES.get(name)
+        if kind is None:
+            raise ValueError(f"{name!r} is not a media setting; there are: {', '.join(MEDIA_SHAPES)}")
+        if not isinstance(item, kind) or (kind is int and isinstance(item, bool)):
+            raise ValueError(f"{name!r} must be {'an' if kind is int else 'a'} {kind.__name__}")
+    return value
+
+
 CHANNEL_CHECKS = {"id": _channel_id, "title": _text(200), "provider_name": _text(200),
                   "language": _text(16), "timezone": _zone, "default_thumbnail": _optional_url,
-                  "countries": _countries}
+                  "countries": _countries, "media": _media}
 
 
 def check_fields(data: object, checks: dict, required: tuple[str, ...]) -> dict:

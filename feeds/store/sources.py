@@ -36,7 +36,7 @@ def channel_admin_document(channel: Channel) -> dict:
     return {"id": channel.id, "title": channel.title, "provider_name": channel.provider_name,
             "language": channel.language, "timezone": channel.timezone,
             "default_thumbnail": channel.default_thumbnail, "countries": channel.countries,
-            "hold": hold_document(channel)}
+            "media": channel.media or {}, "hold": hold_document(channel)}
 
 
 def create_channel(session: Session, values: dict) -> Channel:

@@ -12,6 +12,7 @@ from feeds.store import catalog
 from feeds.store.items import upsert_entries
 from feeds.store.tables import Channel, Source
 from tests.conftest import make_settings
+from tests.feeds.site import site, site_server  # noqa: F401  (fixtures: the local publisher)
 
 START = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)
 

@@ -66,7 +66,7 @@ def worker_env(postgres_url, redis_url) -> dict[str, str]:
            "CHANNEL_FETCH_ALLOW_PRIVATE": "1", "CHANNEL_NO_DEMO": "1",
            "CHANNEL_LOCK_SECONDS": str(LOCK_SECONDS),
            "CHANNEL_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
-           "CHANNEL_TASK_TIME_LIMIT": "60", "PYTHONPATH": str(REPO)}
+           "CHANNEL_TASK_TIME_LIMIT": "60", "CHANNEL_MEDIA_CHECKS": "0", "PYTHONPATH": str(REPO)}
     return env
 
 

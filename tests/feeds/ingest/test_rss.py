@@ -266,7 +266,7 @@ def test_enclosures() -> None:
         <enclosure url="https://cdn.example.com/e.mp4" type="video/mp4" length="1000"/>
         <enclosure url="https://cdn.example.com/e.jpg" type="image/jpeg" length="10"/>
         <itunes:duration>62:03</itunes:duration></item>"""))
-    assert entry.videos == [Video("https://cdn.example.com/e.mp4", "video/mp4", duration=3723)]
+    assert entry.videos == [Video("https://cdn.example.com/e.mp4", "video/mp4", duration=3723, size=1000)]
     assert (entry.kind, entry.duration) == ("video", 3723)
     assert entry.image_url == "https://cdn.example.com/e.jpg"
     audio = one(rss('<item><title>t</title>'
