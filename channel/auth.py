@@ -1,5 +1,8 @@
 """Who may use the admin API: a bearer token, ``CHANNEL_ADMIN_TOKEN`` (named "admin")
-or one of the named ``CHANNEL_ADMIN_TOKENS``; the name is what the audit log says."""
+or one of the named ``CHANNEL_ADMIN_TOKENS``; the name is what the audit log says.
+A request without an ``Authorization`` header may instead carry the ops console's
+session (signed in with one of those tokens); it must then carry the session's
+CSRF token too when it changes anything."""
 from __future__ import annotations
 
 import hmac
@@ -13,6 +16,8 @@ def require_admin() -> None:
     tokens = current_app.config["SETTINGS"].named_tokens()
     if not tokens:
         abort(401, "the admin API is disabled: set CHANNEL_ADMIN_TOKEN to enable it")
+    if "Authorization" not in request.headers and _console_session(tokens):
+        return
     given = request.headers.get("Authorization", "").encode()
     actor = None
     for name, token in tokens.items():
@@ -21,6 +26,19 @@ def require_admin() -> None:
     if actor is None:
         abort(401, "a valid admin token is required (Authorization: Bearer <token>)")
     g.actor = actor
+
+
+def _console_session(tokens: dict[str, str]) -> bool:
+    """The console's browser calls this API with its session cookie; CSRF-checked
+    here, since a cookie, unlike a bearer token, is sent by the browser on its own."""
+    from channel.console.session import signed_in_actor
+
+    name = signed_in_actor(tokens)
+    if name is None:
+        return False
+    current_app.extensions["csrf"].protect()
+    g.actor = name
+    return True
 
 
 def actor() -> str:

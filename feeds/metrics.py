@@ -28,6 +28,9 @@ CACHE_LOOKUPS = Counter("channel_cache_lookups_total",
                         "(a newer snapshot was read from Redis), store (read from the store: "
                         "Redis unreachable or without it), stale (Redis and the store "
                         "unreachable, served our last copy), miss (nothing published).", ["result"])
+CONSOLE_SIGN_INS = Counter("channel_console_sign_ins_total",
+                           "Sign-ins to the ops console by outcome: ok, or wrong_token (answered "
+                           "after a delay).", ["outcome"])
 
 
 def render() -> tuple[bytes, str]:
