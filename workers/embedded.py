@@ -6,9 +6,10 @@ import logging
 import threading
 from datetime import timedelta
 
+from feeds import events
 from feeds.backend import Backend
 from feeds.store import schedule
-from workers.jobs import publish, refresh_and_publish
+from workers.jobs import notify, publish, refresh_and_publish
 
 log = logging.getLogger("workers.embedded")
 STALE_AFTER = timedelta(hours=1)
@@ -29,8 +30,10 @@ class EmbeddedRunner(threading.Thread):
 
     def tick(self) -> list[int]:
         try:
-            return schedule.tick(self.backend.Session, self.refresh, STALE_AFTER, STALE_AFTER,
-                                 publish=self.publish)
+            dispatched = schedule.tick(self.backend.Session, self.refresh, STALE_AFTER, STALE_AFTER,
+                                       publish=self.publish)
+            notify(self.backend, events.stale_channels)
+            return dispatched
         except Exception:
             log.exception("tick failed")
             return []

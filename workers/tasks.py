@@ -16,6 +16,7 @@ import redis
 from celery.utils.time import get_exponential_backoff_interval
 from sqlalchemy.exc import OperationalError
 
+from feeds import events
 from feeds.backend import Backend
 from feeds.settings import Settings
 from feeds.snapshots import CacheUnavailable
@@ -45,11 +46,13 @@ def backend() -> Backend:
 def tick() -> list[int]:
     """A run queued for longer than the visibility timeout lost its message; one
     running for longer than the hard time limit lost its worker. A channel where a
-    pin lapsed is published again."""
-    return schedule.tick(backend().Session, lambda source_id: refresh.delay(source_id),
-                         queued_for=timedelta(seconds=VISIBILITY_TIMEOUT),
-                         running_for=timedelta(seconds=HARD_TIME_LIMIT + 60),
-                         publish=request_publish)
+    pin lapsed is published again. A channel gone stale is told to its webhooks."""
+    dispatched = schedule.tick(backend().Session, lambda source_id: refresh.delay(source_id),
+                               queued_for=timedelta(seconds=VISIBILITY_TIMEOUT),
+                               running_for=timedelta(seconds=HARD_TIME_LIMIT + 60),
+                               publish=request_publish)
+    jobs.notify(backend(), events.stale_channels)
+    return dispatched
 
 
 def retry_countdown(retries: int) -> float:

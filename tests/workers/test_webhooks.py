@@ -1,0 +1,124 @@
+"""Webhooks: events reach a receiver on a local port, signed, with an idempotency key,
+retried with backoff until it answers, each attempt recorded and visible to ops."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import timedelta
+
+import orjson
+import pytest
+from werkzeug import Response
+
+from feeds import events
+from feeds.dates import utcnow
+from feeds.store.tables import Delivery, Source
+from tests.conftest import ADMIN_TOKEN
+from tests.workers.conftest import wait_for
+from tests.workers.test_celery import AUTH, add_source, mrss
+from workers import jobs
+from workers.webhooks import deliver_here
+
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+class Receiver:
+    """Answers ``statuses`` in turn (then 204), keeping every request."""
+
+    def __init__(self, server, statuses=()):
+        self.requests, self.statuses = [], list(statuses)
+        server.expect_request("/hook", method="POST").respond_with_handler(self.handle)
+        self.url = server.url_for("/hook")
+
+    def handle(self, request):
+        self.requests.append((dict(request.headers), request.get_data()))
+        return Response(status=self.statuses.pop(0) if self.statuses else 204)
+
+    def events(self) -> list[str]:
+        return [headers["X-Channel-Event"] for headers, _ in self.requests]
+
+
+def add_webhook(client, url: str, **body) -> dict:
+    response = client.post("/admin/api/channels/demo/webhooks", headers=ADMIN, json={"url": url, **body})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def test_a_publish_is_sent_signed_with_its_key(demo_app, httpserver):
+    receiver = Receiver(httpserver)
+    client = demo_app.test_client()
+    hook = add_webhook(client, receiver.url, events=["published"])
+    assert "secret" not in client.get("/admin/api/channels/demo/webhooks", headers=ADMIN).get_json()["webhooks"][0]
+
+    assert jobs.publish(demo_app.extensions["backend"], "demo", trigger="test") is not None
+    wait_for(lambda: receiver.requests, timeout=30, what="the webhook")
+    [(headers, body)] = receiver.requests
+    expected = "sha256=" + hmac.new(hook["secret"].encode(), body, hashlib.sha256).hexdigest()
+    assert headers["X-Channel-Signature"] == expected and headers["X-Channel-Event"] == "published"
+    payload = orjson.loads(body)
+    assert payload["id"] == headers["X-Channel-Delivery"] and payload["channel"] == "demo"
+    assert payload["data"]["trigger"] == "test" and payload["data"]["carried"]["roku.json"] > 0
+    wait_for(lambda: client.get(f"/admin/api/webhooks/{hook['id']}/deliveries", headers=ADMIN)
+             .get_json()["deliveries"][0]["status"] == "delivered", timeout=10, what="the delivery recorded")
+
+
+def test_a_failing_receiver_is_retried_and_every_attempt_recorded(demo_app, httpserver):
+    receiver = Receiver(httpserver, statuses=[500, 503])
+    client = demo_app.test_client()
+    hook = add_webhook(client, receiver.url, events=["channel.stale"])
+    backend = demo_app.extensions["backend"]
+    [delivery_id] = events.stale_channels(backend.Session, now=utcnow() + timedelta(days=1))
+    assert events.stale_channels(backend.Session, now=utcnow() + timedelta(days=1)) == [], "told once"
+
+    waits = []
+    assert deliver_here(backend, delivery_id, wait=waits.append) == "delivered"
+    assert waits == [5.0, 10.0] and receiver.events() == ["channel.stale"] * 3
+    keys = {headers["X-Channel-Delivery"] for headers, _ in receiver.requests}
+    assert len(keys) == 1, "every attempt carries the same idempotency key"
+    [shown] = client.get(f"/admin/api/webhooks/{hook['id']}/deliveries", headers=ADMIN).get_json()["deliveries"]
+    assert [attempt.get("status") for attempt in shown["attempts"]] == [500, 503, 204]
+
+
+def test_a_receiver_that_never_answers_well_ends_failed(demo_app, httpserver):
+    receiver = Receiver(httpserver, statuses=[500] * 10)
+    add_webhook(demo_app.test_client(), receiver.url, events=["channel.stale"])
+    backend = demo_app.extensions["backend"]
+    [delivery_id] = events.stale_channels(backend.Session, now=utcnow() + timedelta(days=1))
+    assert deliver_here(backend, delivery_id, wait=lambda seconds: None) == "failed"
+    with backend.Session() as session:
+        assert len(session.get(Delivery, delivery_id).attempts) == 6
+
+
+def test_a_source_failing_then_disabled_is_told_once_each(demo_app, httpserver):
+    receiver = Receiver(httpserver)
+    client = demo_app.test_client()
+    add_webhook(client, receiver.url, events=["source.failing", "source.disabled"])
+    httpserver.expect_request("/down.xml").respond_with_data("down", status=503)
+    backend = demo_app.extensions["backend"]
+    with backend.Session() as session:
+        session.add(Source(id=99, channel_id="demo", kind="rss", url=httpserver.url_for("/down.xml")))
+        session.commit()
+    for _ in range(10):
+        jobs.refresh(backend, 99)
+    wait_for(lambda: len(receiver.requests) == 2, timeout=30, what="two webhooks")
+    assert receiver.events() == ["source.failing", "source.disabled"]
+    assert [orjson.loads(body)["data"]["failures"] for _, body in receiver.requests] == [3, 10]
+
+
+def test_bad_webhooks_are_refused_naming_the_field(demo_client):
+    response = demo_client.post("/admin/api/channels/demo/webhooks", headers=ADMIN,
+                                json={"url": "ftp://x", "events": ["published", "tea.time"]})
+    assert response.status_code == 400 and set(response.get_json()["fields"]) == {"url", "events"}
+    assert demo_client.post("/admin/api/channels/demo/webhooks", json={"url": "https://x.example/"}).status_code == 401
+
+
+@pytest.mark.slow
+def test_a_real_worker_sends_the_publish_of_a_refresh(web, start_worker, upstream, httpserver):
+    receiver = Receiver(httpserver)
+    upstream.expect_request("/clips.xml").respond_with_data(mrss(2), content_type="application/rss+xml")
+    source_id = add_source(web, upstream.url_for("/clips.xml"))
+    hook = web.post("/admin/api/channels/news/webhooks", headers=AUTH, json={"url": receiver.url})
+    assert hook.status_code == 201
+    start_worker()
+    assert web.post(f"/admin/api/sources/{source_id}/refresh", headers=AUTH).status_code == 202
+    wait_for(lambda: "published" in receiver.events(), timeout=60, what="the worker's webhook")
