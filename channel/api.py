@@ -45,8 +45,16 @@ def items(channel: str):
                                       cursor=request.args.get("cursor", ""))
         except catalog.BadCursor as exc:
             abort(400, str(exc))
-        return jsonify({"items": [item_summary(item) for item in page.items],
+        return jsonify({"items": [_summary(item, page) for item in page.items],
                         "next_cursor": page.next_cursor})
+
+
+def _summary(item: Item, page: catalog.Page) -> dict:
+    """An item of a page; when the page answers a search, with why it matched."""
+    summary = item_summary(item)
+    if request.args.get("q", "").strip():
+        summary["snippet"] = page.snippets.get(item.id, "")
+    return summary
 
 
 @bp.get("/items/<item_id>")

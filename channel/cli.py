@@ -11,12 +11,13 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 from tqdm import tqdm
 
-from channel import history_cli, items_cli
+from channel import history_cli, items_cli, search_cli, webhooks_cli
 from channel.context import backend
 from channel.db import db, store_ready
 from feeds import demo as demo_site
 from feeds.errors import FeedError
-from feeds.formats.validate import format_problems, validate_bytes
+from feeds.formats.validate import format_problems
+from feeds.formats.validate_kind import SEARCH, validate_any
 from feeds.ingest.fetch import fetch
 from feeds.publish import get_or_publish
 from feeds.store import sources as ops
@@ -124,13 +125,13 @@ def export_command(channel: str, fmt: str, output: str | None) -> None:
 @click.command("validate")
 @click.argument("path_or_url")
 def validate_command(path_or_url: str) -> None:
-    """Check a Roku JSON feed: one line per problem, exit 1 when there is any."""
+    """Check a Roku JSON feed or Roku Search feed: one line per problem, exit 1 when there is any."""
     data = _read(path_or_url)
-    problems = validate_bytes(data)
+    kind, problems = validate_any(data)
     if problems:
         click.echo(format_problems(problems))
         sys.exit(1)
-    click.echo(f"{path_or_url}: valid")
+    click.echo(f"{path_or_url}: valid {'Roku Search feed' if kind == SEARCH else 'Roku feed'}")
 
 
 def _read(path_or_url: str) -> bytes:
@@ -254,5 +255,6 @@ def _invalid_to_usage(action):
 
 def register(app: Flask) -> None:
     for command in (serve_command, demo_command, refresh_command, export_command,
-                    validate_command, sources, db, *history_cli.COMMANDS, items_cli.items):
+                    validate_command, sources, db, *history_cli.COMMANDS, items_cli.items,
+                    search_cli.search, webhooks_cli.webhooks):
         app.cli.add_command(command)

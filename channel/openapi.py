@@ -8,7 +8,7 @@ from functools import cache
 
 from apispec import APISpec
 
-from channel import openapi_ops
+from channel import openapi_console, openapi_ops
 from channel.openapi_parts import (
     BOOLEAN,
     CACHE_HEADERS,
@@ -70,8 +70,12 @@ SCHEMAS: dict[str, dict] = {
     "Channel": shape(id=STRING, title=STRING, provider=STRING, language=STRING, timezone=STRING),
     "Home": shape(channel=ref("Channel"), live=array(ref("ItemSummary")),
                   rows=array(shape(name=STRING, items=array(ref("ItemSummary"))))),
-    "ItemPage": shape(items=array(ref("ItemSummary")), next_cursor=nullable(
-        "string", description="Pass as `cursor` for the next page; null on the last page.")),
+    "ItemPage": shape(items=array({"allOf": [ref("ItemSummary"), shape(required=[], snippet={
+        **STRING, "description": "Only when searching (`q`): where the item matched, as HTML: "
+        "escaped text with the matched words in `<mark>`."})]}), next_cursor=nullable(
+        "string", description="Pass as `cursor` for the next page; null on the last page. "
+        "A search's pages come most relevant first among its newest matches, then the "
+        "older matches newest first; the cursor keeps that order while items arrive.")),
     "RokuItem": {"type": "object", "required": ["id", "title"],
                  "properties": {"id": STRING, "title": STRING, "content": {"type": "object"}},
                  "description": "A movie, series, episode, short-form video or TV special "
@@ -173,6 +177,7 @@ def op(summary: str, responses: dict, tag: str, **more) -> dict:
 
 
 def public_paths(spec: APISpec) -> None:
+    openapi_ops.media_paths(spec)
     feeds = [("roku.json", JSON, ref("RokuFeed"), "The channel as a Roku JSON feed."),
              ("mrss.xml", "application/rss+xml", STRING, "The channel as Media RSS (Roku MRSS)."),
              ("search.json", JSON, ref("SearchFeed"), "The catalogue as a Roku Search feed.")]
@@ -281,6 +286,7 @@ def admin_paths(spec: APISpec) -> None:
                                              "Only runs with a smaller id.")])})
     openapi_ops.history_paths(spec, admin_op, CHANNEL_ID)
     openapi_ops.editorial_paths(spec, admin_op, CHANNEL_ID)
+    openapi_ops.webhook_paths(spec, admin_op, CHANNEL_ID)
 
 
 def developer_paths(spec: APISpec) -> None:
@@ -321,6 +327,7 @@ def openapi() -> dict:
         "type": "http", "scheme": "bearer", "description": "The `CHANNEL_ADMIN_TOKEN`."})
     for name, schema in (SCHEMAS | openapi_ops.SCHEMAS).items():
         spec.components.schema(name, schema)
-    for add in (public_paths, api_paths, health_paths, admin_paths, developer_paths):
+    for add in (public_paths, api_paths, health_paths, admin_paths, openapi_console.console_paths,
+                developer_paths):
         add(spec)
     return spec.to_dict()

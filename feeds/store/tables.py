@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from feeds.dates import utcnow
+from feeds.store import search_schema  # noqa: F401  (Alembic leaves the search index alone)
 from feeds.store.types import UTCDateTime
 
 
@@ -45,6 +46,7 @@ class Channel(Base):
     held_by: Mapped[str] = mapped_column(String(200), default="")
     held_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     held_publish_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    media: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     sources: Mapped[list["Source"]] = relationship(
@@ -113,6 +115,11 @@ class Item(Base):
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     pinned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     pin_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    search_config: Mapped[str] = mapped_column(String(32), default="simple", server_default="simple")
+
+    media: Mapped["ItemMedia | None"] = relationship(
+        lazy="selectin", uselist=False, viewonly=True,
+        primaryjoin="Item.id == foreign(ItemMedia.item_id)")
 
     def pinned(self, now: datetime) -> bool:
         """Pinned and its pin not lapsed at ``now``."""
@@ -122,6 +129,21 @@ class Item(Base):
     def published_local(self) -> datetime:
         """The publish time with the offset the publisher gave."""
         return self.published.astimezone(timezone(timedelta(minutes=self.published_offset)))
+
+
+class ItemSection(Base):
+    """One level of an item's section path, kept by the store's triggers (migration
+    0005) so that a category listing walks an index instead of the catalogue."""
+
+    __tablename__ = "item_sections"
+    __table_args__ = (Index("ix_item_section_listing", "channel_id", "category", "published",
+                            "item_id"),)
+
+    item_id: Mapped[str] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    category: Mapped[str] = mapped_column(String(200), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(50))
+    published: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Run(Base):
@@ -196,3 +218,96 @@ class Audit(Base):
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str] = mapped_column(String(200), default="")
     details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class MediaFile(Base):
+    """Bytes the workers made (tiles, posters, title cards), served at ``/media/<digest>.jpg``."""
+
+    __tablename__ = "media_files"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Artwork(Base):
+    """What one source image (or title card) made at one size: a file, or why not.
+    ``key`` hashes the source and the size, so each is made once."""
+
+    __tablename__ = "artwork"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source: Mapped[str] = mapped_column(Text, default="")
+    spec: Mapped[str] = mapped_column(String(64))
+    digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    error: Mapped[str] = mapped_column(Text, default="")
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MediaCheck(Base):
+    """The last check of one media URL (a playlist, a file, a caption track)."""
+
+    __tablename__ = "media_checks"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    ok: Mapped[bool] = mapped_column(Boolean, default=False)
+    error: Mapped[str] = mapped_column(Text, default="")
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ItemMedia(Base):
+    """What the workers made of an item's media for its ``content_hash``: its tile (and
+    poster), its renditions as checked, its captions, and why it cannot play."""
+
+    __tablename__ = "item_media"
+    __table_args__ = (Index("ix_item_media_channel", "channel_id"),)
+
+    item_id: Mapped[str] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(50))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    spec: Mapped[str] = mapped_column(String(64), default="")
+    tile: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    poster: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    artwork_note: Mapped[str] = mapped_column(Text, default="")
+    checked: Mapped[bool] = mapped_column(Boolean, default=False)
+    videos: Mapped[list] = mapped_column(JSON, default=list)
+    captions: Mapped[list] = mapped_column(JSON, default=list)
+    problems: Mapped[list] = mapped_column(JSON, default=list)
+    problem: Mapped[str] = mapped_column(Text, default="")
+    stamp: Mapped[str] = mapped_column(String(32), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+DELIVERY_PENDING, DELIVERY_DONE, DELIVERY_FAILED = "pending", "delivered", "failed"
+
+
+class Webhook(Base):
+    __tablename__ = "webhooks"
+    __table_args__ = (Index("ix_webhooks_channel_id", "channel_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[str] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(String(2048))
+    secret: Mapped[str] = mapped_column(String(200))
+    events: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Delivery(Base):
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (UniqueConstraint("key", name="uq_delivery_key"),
+                      Index("ix_delivery_webhook_id", "webhook_id", "id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"))
+    event: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default=DELIVERY_PENDING)
+    attempts: Mapped[list] = mapped_column(JSON, default=list)
