@@ -59,8 +59,8 @@ def demo_command() -> None:
     with backend().Session() as session:
         demo_site.load_demo(session)
         ids = list(session.scalars(select(Source.id).where(Source.channel_id == demo_site.CHANNEL_ID)))
-    failed = _refresh_all(ids)
-    result = publish(backend(), demo_site.CHANNEL_ID)
+    failed, _ = _refresh_all(ids)
+    result = publish(backend(), demo_site.CHANNEL_ID, trigger="demo")
     if result is None:
         raise click.ClickException("the demo channel could not be published")
     click.echo(f"published {result.items} items: {result.sizes}")
@@ -68,9 +68,10 @@ def demo_command() -> None:
         sys.exit(1)
 
 
-def _refresh_all(ids: list[int]) -> bool:
-    """Refresh each source with a progress bar; True when any failed."""
-    failed = False
+def _refresh_all(ids: list[int]) -> tuple[bool, set[str]]:
+    """Refresh each source with a progress bar; whether any failed, and the channels
+    whose items changed."""
+    failed, changed = False, set()
     for source_id in tqdm(ids, desc="refreshing", unit="source", file=sys.stderr,
                           disable=len(ids) < 2):
         report = refresh(backend(), source_id)
@@ -78,9 +79,11 @@ def _refresh_all(ids: list[int]) -> bool:
             tqdm.write(f"source {source_id}: skipped, already being refreshed")
             continue
         failed |= report.status == "error"
+        if report.changed:
+            changed.add(report.channel_id)
         tqdm.write(f"source {source_id}: {report.status} new={report.new} updated={report.updated} "
                    f"unchanged={report.unchanged} {report.error}".rstrip())
-    return failed
+    return failed, changed
 
 
 @store_ready()
@@ -94,12 +97,11 @@ def refresh_command(source_ids: tuple[int, ...], channel: str | None) -> None:
     with backend().Session() as session:
         if channel:
             ids += session.scalars(select(Source.id).where(Source.channel_id == channel))
-        channels = set(session.scalars(select(Source.channel_id).where(Source.id.in_(ids))))
     if not ids:
         raise click.UsageError("name source ids or --channel")
-    failed = _refresh_all(ids)
-    for channel_id in sorted(channels):
-        publish(backend(), channel_id)
+    failed, changed = _refresh_all(ids)
+    for channel_id in sorted(changed):
+        publish(backend(), channel_id, trigger="refresh (cli)")
     if failed:
         sys.exit(1)
 
