@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from datetime import datetime, timedelta
 
 import orjson
 import requests
+from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from feeds.dates import utcnow
-from feeds.store.tables import DELIVERY_DONE, DELIVERY_FAILED, Delivery, Webhook
+from feeds.store.tables import DELIVERY_DONE, DELIVERY_FAILED, DELIVERY_PENDING, Delivery, Webhook
 
 MAX_ATTEMPTS = 6
+GRACE = 120
 TIMEOUT = (3.05, 10)
 
 
@@ -55,3 +58,17 @@ def _post(http: requests.Session, webhook: Webhook, delivery: Delivery, body: by
 def backoff(attempts: int) -> float:
     """Seconds before the next attempt: 5, 10, 20, 40, 80."""
     return 5.0 * 2 ** max(0, attempts - 1)
+
+
+def overdue(Session: sessionmaker, now: datetime | None = None) -> list[int]:
+    """Pending deliveries whose next attempt is long past due: their task was lost (a
+    broker restarted empty, a worker gone). The tick sends them again; a receiver that
+    sees one twice has its ``X-Channel-Delivery`` to tell."""
+    now = now or utcnow()
+    with Session() as session:
+        pending = session.scalars(select(Delivery).where(Delivery.status == DELIVERY_PENDING)).all()
+        return [d.id for d in pending if now - _last_try(d) > timedelta(seconds=backoff(len(d.attempts)) + GRACE)]
+
+
+def _last_try(delivery: Delivery) -> datetime:
+    return datetime.fromisoformat(delivery.attempts[-1]["at"]) if delivery.attempts else delivery.created_at

@@ -6,7 +6,7 @@ import logging
 import threading
 from datetime import timedelta
 
-from feeds import events
+from feeds import events, webhooks
 from feeds.backend import Backend
 from feeds.store import schedule
 from workers.jobs import notify, publish, refresh_and_publish
@@ -33,6 +33,7 @@ class EmbeddedRunner(threading.Thread):
             dispatched = schedule.tick(self.backend.Session, self.refresh, STALE_AFTER, STALE_AFTER,
                                        publish=self.publish)
             notify(self.backend, events.stale_channels)
+            notify(self.backend, webhooks.overdue)
             return dispatched
         except Exception:
             log.exception("tick failed")

@@ -16,7 +16,7 @@ import redis
 from celery.utils.time import get_exponential_backoff_interval
 from sqlalchemy.exc import OperationalError
 
-from feeds import events
+from feeds import events, webhooks
 from feeds.backend import Backend
 from feeds.settings import Settings
 from feeds.snapshots import CacheUnavailable
@@ -52,6 +52,7 @@ def tick() -> list[int]:
                                running_for=timedelta(seconds=HARD_TIME_LIMIT + 60),
                                publish=request_publish)
     jobs.notify(backend(), events.stale_channels)
+    jobs.notify(backend(), webhooks.overdue)
     return dispatched
 
 

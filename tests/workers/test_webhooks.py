@@ -10,7 +10,7 @@ import orjson
 import pytest
 from werkzeug import Response
 
-from feeds import events
+from feeds import events, webhooks
 from feeds.dates import utcnow
 from feeds.store.tables import Delivery, Source
 from tests.conftest import ADMIN_TOKEN
@@ -77,6 +77,19 @@ def test_a_failing_receiver_is_retried_and_every_attempt_recorded(demo_app, http
     assert len(keys) == 1, "every attempt carries the same idempotency key"
     [shown] = client.get(f"/admin/api/webhooks/{hook['id']}/deliveries", headers=ADMIN).get_json()["deliveries"]
     assert [attempt.get("status") for attempt in shown["attempts"]] == [500, 503, 204]
+
+
+def test_a_delivery_whose_task_was_lost_is_sent_again_by_the_tick(demo_app, httpserver):
+    receiver = Receiver(httpserver)
+    add_webhook(demo_app.test_client(), receiver.url, events=["channel.stale"])
+    backend = demo_app.extensions["backend"]
+    [lost] = events.stale_channels(backend.Session, now=utcnow() + timedelta(days=1))
+    assert webhooks.overdue(backend.Session) == [], "not yet past due"
+    later = utcnow() + timedelta(seconds=webhooks.backoff(0) + webhooks.GRACE + 1)
+    assert webhooks.overdue(backend.Session, now=later) == [lost]
+
+    jobs.notify(backend, lambda Session: webhooks.overdue(Session, now=later))
+    wait_for(lambda: receiver.events() == ["channel.stale"], timeout=30, what="the lost delivery sent again")
 
 
 def test_a_receiver_that_never_answers_well_ends_failed(demo_app, httpserver):
