@@ -1,12 +1,13 @@
 """Searching a channel's items: ranked, paged with a cursor, with a highlighted snippet.
 
 Ranking every match of a common word costs time in proportion to the catalogue, so
-the ranking is done over a window: the ``RANK_WINDOW`` newest matches (newest by
-publication on PostgreSQL, by arrival on SQLite), most relevant first and newest
-first among equals; the older matches follow, newest first. The first page fixes the
-window's lower edge in the cursor, so that the pages after it neither repeat nor skip
-an item while new items arrive (a new match joins the window: it shows on a new
-search, or further down this one if it ranks below the cursor)."""
+the ranking is done over a window: the ``RANK_WINDOW`` newest items holding the
+query's words (newest by publication on PostgreSQL, by arrival on SQLite); its matches
+come most relevant first, newest first among equals, then the older matches follow,
+newest first. The first page fixes the window's lower edge in the cursor, so that the
+pages after it neither repeat nor skip an item while new items arrive (a new match
+joins the window: it shows on a new search, or further down this one if it ranks
+below the cursor)."""
 from __future__ import annotations
 
 import hashlib
@@ -77,6 +78,7 @@ def _ranked(hits: list[search_sql.Hit], after) -> list[search_sql.Hit]:
 
 
 def _finder(session: Session, channel_id: str, query, category: str):
+    """PostgreSQL searches in the channel's language (the items were indexed in it)."""
     if session.get_bind().dialect.name == "postgresql":
         channel = session.get(Channel, channel_id)  # the caller has usually loaded it
         language = channel.language if channel is not None else ""

@@ -6,7 +6,7 @@ either. On top of it, the last word is matched as a prefix unless the text ends 
 a space, so that search-as-you-type finds "minister" from "minis". Each term keeps
 the text as typed so that each store's own tokenizer splits it exactly as it split
 the items (accents, case, hyphens); an English possessive ("Putin's") is dropped so
-that it finds the name."""
+that it finds the name. A last word shorter than three letters is taken whole."""
 from __future__ import annotations
 
 import re
@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass, replace
 
 MAX_TERMS = 8
+MIN_PREFIX = 3  # shorter, a prefix matches most of the vocabulary: the word is taken whole
 TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
 SEARCHABLE = re.compile(r"[^\W_]")
@@ -76,7 +77,8 @@ def _terms(text: str) -> tuple[list[Term], list[bool]]:
 
 
 def _plain_word(text: str, term: Term) -> bool:
-    return not term.negated and not text.rstrip().endswith('"') and " " not in term.text
+    return (not term.negated and not text.rstrip().endswith('"') and " " not in term.text
+            and len(term.text) >= MIN_PREFIX)
 
 
 def without_exclusions(query: Query) -> Query:

@@ -2,10 +2,10 @@
 the snippets. What goes into a cursor is plain JSON.
 
 PostgreSQL ranks with ``ts_rank_cd`` over the weighted vector (title A, summary B,
-body C). SQLite ranks by where the query matches as a whole (title 4, summary 2,
-body 1): not ``bm25``, which depends on the whole index's statistics, so that the
-order of a window already shown, and with it the cursor, would shift as items
-arrive."""
+body C). SQLite ranks by where the query matches as a whole (in the title 4, in the
+summary 2, anywhere 1): not ``bm25``, which depends on the whole index's statistics,
+so that the order of a window already shown, and with it the cursor, would shift as
+items arrive."""
 from __future__ import annotations
 
 from collections import Counter
@@ -23,15 +23,16 @@ from feeds.store.types import UTCDateTime
 
 SNIPPET_BEFORE, SNIPPET_LENGTH = 150, 400
 HEADLINE = "StartSel=\x02, StopSel=\x03, MaxWords=30, MinWords=12"
-SQLITE_SCORES = (("title", 4), ("summary", 2), ("body", 1))
+SQLITE_SCORES = (("title", 4), ("summary", 2))  # and 1 for matching at all
 
 
 @dataclass(frozen=True)
 class Hit:
-    """A match in the ranked window; ``mark`` places it in the window's own order
-    (the window's lower edge is the mark of its oldest match)."""
+    """An item of the ranked window: ``rank`` is None when it holds the words but the
+    whole query does not match (a phrase, an exclusion); ``mark`` places it in the
+    window's own order (the window's lower edge is the mark of its oldest item)."""
 
-    rank: float
+    rank: float | None
     published: datetime
     id: str
     mark: object
@@ -174,7 +175,7 @@ class SqliteFinder:
             + (" LIMIT :limit" if limit else "")).columns(published=UTCDateTime()),
             {**self.params, "floor": floor or 0, "limit": limit}).all()
         self.rowids.update((row.id, row.rid) for row in rows)
-        scores: Counter = Counter()
+        scores: Counter = Counter({row.rid: 1 for row in rows})
         for column, weight in SQLITE_SCORES:
             for rowid in self.session.scalars(text(
                     "SELECT rowid FROM items_fts WHERE items_fts MATCH :q AND rowid >= :low"),
@@ -192,19 +193,20 @@ class SqliteFinder:
         return [(row.id, row.rid) for row in rows]
 
     def fetch(self, ids: list[str]) -> tuple[dict[str, Item], dict[str, str]]:
-        """The items, and their snippets (FTS5's ``snippet``, on the page's rows only:
-        FTS5 takes no list of rowids, only a range)."""
+        """The items, and their snippets: FTS5's ``snippet`` over the page's range of
+        rowids, the page's rows picked by a plain filter (``+rowid``), for FTS5 looks a
+        list of rowids up one by one, re-reading a prefix's whole doclist each time."""
         items = {item.id: item for item in self.session.scalars(
             select(Item).options(*SHORT).where(Item.id.in_(ids)))}
-        rowids = [self.rowids[ident] for ident in ids]
+        rowids = {self.rowids[ident]: ident for ident in ids}
         if not rowids:
             return items, {}
         rows = self.session.execute(text(
-            f"SELECT i.id, snippet(items_fts, -1, char(2), char(3), '…', 24) {self.MATCHES} "
-            "AND items_fts.rowid BETWEEN :low AND :high AND items_fts.rowid IN :rowids"
+            "SELECT rowid, snippet(items_fts, -1, char(2), char(3), '…', 24) FROM items_fts "
+            "WHERE items_fts MATCH :q AND rowid BETWEEN :low AND :high AND +rowid IN :rowids"
         ).bindparams(bindparam("rowids", expanding=True)),
-            {**self.params, "low": min(rowids), "high": max(rowids), "rowids": rowids})
-        return items, {ident: snippet for ident, snippet in rows}
+            {"q": self.params["q"], "low": min(rowids), "high": max(rowids), "rowids": list(rowids)})
+        return items, {rowids[rowid]: snippet for rowid, snippet in rows}
 
 
 def _whole(value) -> bool:
