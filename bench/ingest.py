@@ -189,9 +189,9 @@ def run(name: str, url: str, items: int, feed_count: int) -> dict[str, str]:
     try:
         results = upsert_alone(backend, items)
         print(f"{name}: upsert alone, items/s: {results}", flush=True)
-        results.update(refresh_path(backend, feed_count))
-        print(f"{name}: refresh path, items/s: {results}", flush=True)
-        return results
+        refreshed = refresh_path(backend, feed_count)
+        print(f"{name}: refresh path, items/s: {refreshed}", flush=True)
+        return {**results, **refreshed}
     finally:
         backend.close()
 

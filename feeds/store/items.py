@@ -185,7 +185,8 @@ def _lookup_postgresql(session: Session, channel_id: str, keys: list[str], urls:
     rows = session.execute(text(sql).columns(last_seen=UTCDateTime()),
                            {"ids": [item_id(channel_id, key) for key in keys], "channel": channel_id,
                             "urls": urls}).all()
-    return [row for row in rows if row.key in set(keys) or row.url in set(urls)]
+    wanted_keys, wanted_urls = set(keys), set(urls)
+    return [row for row in rows if row.key in wanted_keys or row.url in wanted_urls]
 
 
 def _write(session: Session, batch: _Batch, defaults: dict, counts: Counts) -> None:
