@@ -11,7 +11,7 @@ from channel.context import backend
 from channel.db import store_ready
 from feeds.formats.diff import diff_publishes
 from feeds.publish import PublishError
-from feeds.rollback import bodies, live_bodies, release, restore
+from feeds.rollback import baseline, bodies, release, restore
 from feeds.store import audit, history
 from feeds.store.tables import Channel
 
@@ -72,15 +72,12 @@ def diff_command(channel_id: str, publish_id: int, against: str, json_out: bool)
     with backend().Session() as session:
         _channel(session, channel_id)
         after = bodies(session, _publish(session, channel_id, publish_id))
-        if against == "live":
-            before = live_bodies(session, channel_id)
-        elif against:
-            if not against.isdigit():
-                raise click.BadParameter("a publish id or 'live'", param_hint="--against")
-            before = bodies(session, _publish(session, channel_id, int(against)))
-        else:
-            earlier = history.publishes(session, channel_id, 1, publish_id)
-            before = bodies(session, earlier[0] if earlier else None)
+        try:
+            before = baseline(session, channel_id, publish_id, against)
+        except ValueError as exc:
+            raise click.BadParameter("a publish id or 'live'", param_hint="--against") from exc
+        except LookupError as exc:
+            raise click.ClickException(str(exc)) from exc
     changes = diff_publishes(before, after)
     _emit(changes, json_out, [changes["summary"], *_diff_lines(changes)])
 

@@ -10,7 +10,7 @@ from channel.context import backend, get_or_404
 from channel.inputs import int_arg
 from feeds.formats.diff import diff_publishes
 from feeds.publish import ChannelHeld, PublishError, publish_channel
-from feeds.rollback import bodies, dry_run, live_bodies, release, restore
+from feeds.rollback import baseline, bodies, dry_run, release, restore
 from feeds.store import audit, history
 from feeds.store.tables import Channel, Publish
 
@@ -64,15 +64,12 @@ def diff(channel_id: str, publish_id: int):
     against = request.args.get("against", "")
     with backend().Session() as session:
         publish = _find(session, channel_id, publish_id)
-        if against == "live":
-            before = live_bodies(session, channel_id)
-        elif against:
-            if not against.isdigit():
-                abort(400, "against must be a publish id or live")
-            before = bodies(session, _find(session, channel_id, int(against)))
-        else:
-            earlier = history.publishes(session, channel_id, 1, publish_id)
-            before = bodies(session, earlier[0] if earlier else None)
+        try:
+            before = baseline(session, channel_id, publish_id, against)
+        except ValueError as exc:
+            abort(400, str(exc))
+        except LookupError as exc:
+            abort(404, str(exc))
         return jsonify({"publish": publish_id, "against": against or "previous",
                         **diff_publishes(before, bodies(session, publish))})
 

@@ -27,6 +27,23 @@ def live_bodies(session: Session, channel_id: str) -> dict[str, bytes]:
     return bodies(session, history.find(session, channel_id, publish_id) if publish_id else None)
 
 
+def baseline(session: Session, channel_id: str, publish_id: int, against: str) -> dict[str, bytes]:
+    """The bytes a diff of ``publish_id`` compares with: ``live``, another publish's id,
+    or (empty) the publish before it. ``ValueError`` for anything else, ``LookupError``
+    for a publish the channel does not have."""
+    if against == "live":
+        return live_bodies(session, channel_id)
+    if against:
+        if not against.isdigit():
+            raise ValueError("against must be a publish id or live")
+        other = history.find(session, channel_id, int(against))
+        if other is None:
+            raise LookupError(f"no publish {against} of channel {channel_id!r}")
+        return bodies(session, other)
+    earlier = history.publishes(session, channel_id, 1, publish_id)
+    return bodies(session, earlier[0] if earlier else None)
+
+
 def dry_run(session: Session, snapshots: PublishedFeeds, channel_id: str,
             now: datetime | None = None) -> tuple[PublishReport, dict]:
     """The report and the diff against what is live of a publish made now; nothing
