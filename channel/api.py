@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from channel.context import backend, get_or_404
 from channel.public import serve_snapshot
+from feeds.dates import utcnow
 from feeds.formats.companion import channel_document, item_document, item_summary
 from feeds.formats.deeplink import MEDIA_TYPES, find_playable
 from feeds.store import catalog
@@ -61,7 +62,7 @@ def _summary(item: Item, page: catalog.Page) -> dict:
 def item(item_id: str):
     with backend().Session() as session:
         found = get_or_404(session, Item, item_id, "item")
-        if found.hidden:
+        if not found.showing(utcnow()):
             abort(404, f"no item {item_id!r}")
         return jsonify(item_document(found, catalog.related_items(session, found)))
 
@@ -77,8 +78,8 @@ def deeplink(channel: str):
     if media_type not in MEDIA_TYPES:
         abort(400, "mediaType must be one of " + ", ".join(MEDIA_TYPES))
     with backend().Session() as session:
-        hidden = session.scalar(select(Item.hidden).where(Item.id == content_id))
-        found = None if hidden else find_playable(
+        item = session.get(Item, content_id)
+        found = None if item is not None and not item.showing(utcnow()) else find_playable(
             session, get_or_404(session, Channel, channel, "channel"), content_id)
     if found is None:
         abort(404, f"no playable item {content_id!r} in channel {channel!r}")

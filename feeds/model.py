@@ -54,3 +54,5 @@ class Entry:
     videos: list[Video] = field(default_factory=list)
     duration: int | None = None
     tags: list[str] = field(default_factory=list)
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None

@@ -4,7 +4,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from feeds.dates import utcnow
 from feeds.formats.roku import RokuBuilder, Shape, series_id, source_shapes
+from feeds.store.airing import showing
 from feeds.store.tables import Channel, Item, Source
 
 MEDIA_TYPES = ("movie", "episode", "season", "series", "shortFormVideo", "tvSpecial")
@@ -19,7 +21,7 @@ def find_playable(session: Session, channel: Channel, content_id: str) -> tuple[
     as the Roku feed builds it (an episode within its series, for its number)."""
     shapes = source_shapes_of(session, channel.id)
     item = session.get(Item, content_id)
-    if item is not None and item.channel_id == channel.id and not item.hidden:
+    if item is not None and item.channel_id == channel.id and item.showing(utcnow()):
         shape = shapes.get(item.source_id)
         items = [item] if shape is None or not shape.series else _series_items(session, shapes, shape.series)
     else:
@@ -33,4 +35,4 @@ def find_playable(session: Session, channel: Channel, content_id: str) -> tuple[
 
 def _series_items(session: Session, shapes: dict[int | None, Shape], name: str) -> list[Item]:
     sources = [source_id for source_id, shape in shapes.items() if shape.series == name]
-    return list(session.scalars(select(Item).where(Item.source_id.in_(sources), Item.hidden.is_(False))))
+    return list(session.scalars(select(Item).where(Item.source_id.in_(sources), showing(utcnow()))))

@@ -120,10 +120,15 @@ class ItemMaker:
         return Made("liveFeeds", fields)
 
     def extras(self, item: Item, videos: list[dict]) -> dict:
-        """The content's language (the item's, else the channel's) and its caption files."""
+        """The content's language (the item's, else the channel's), its caption files and
+        its validity window."""
         out: dict = {"language": roku_language(item.language or self.language)}
         if captions := roku_captions(item.videos, {v["url"] for v in videos}):
             out["captions"] = captions
+        if item.valid_from:
+            out["validityPeriodStart"] = utc_iso(item.valid_from)
+        if item.valid_until:
+            out["validityPeriodEnd"] = utc_iso(item.valid_until)
         return out
 
     def thumbnail(self, item: Item, media: ItemMedia | None = None, shape: Shape = SHORT_FORM) -> str:

@@ -173,6 +173,8 @@ def _entry(e: Mapping, item: etree._Element | None, feed_url: str, language: str
         videos=media.videos,
         duration=media.duration,
         tags=tags,
+        valid_from=_date(e, "validity_start"),
+        valid_until=_date(e, "validity_end"),
     )
 
 

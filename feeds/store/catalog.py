@@ -6,6 +6,8 @@ from datetime import datetime
 from sqlalchemy import String, literal, select, tuple_
 from sqlalchemy.orm import Session
 
+from feeds.dates import utcnow
+from feeds.store.airing import showing
 from feeds.store.paging import SHORT, BadCursor, Page, moment, pack, unpack
 from feeds.store.search import search_items
 from feeds.store.tables import Item, ItemSection
@@ -37,13 +39,13 @@ def list_items(session: Session, channel_id: str, *, category: str = "", query: 
         return search_items(session, channel_id, query, category=category, limit=limit,
                             cursor=cursor)
     published, ident = (Item.published, Item.id)
-    statement = select(Item).where(Item.channel_id == channel_id, Item.hidden.is_(False))
+    statement = select(Item).where(Item.channel_id == channel_id, showing(utcnow()))
     if category:
         # The sections index holds (channel, category, published, id) in order.
         published, ident = ItemSection.published, ItemSection.item_id
         statement = (select(Item).select_from(ItemSection).join(Item, Item.id == ItemSection.item_id)
                      .where(ItemSection.channel_id == channel_id,
-                            ItemSection.category == category[:200], Item.hidden.is_(False)))
+                            ItemSection.category == category[:200], showing(utcnow())))
     if cursor:
         after, after_id = decode_cursor(cursor)
         statement = statement.where(tuple_(published, ident) < tuple_(

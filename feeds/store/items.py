@@ -270,6 +270,8 @@ def find_item(session: Session, channel_id: str, entry: Entry) -> Item | None:
 
 def item_values(entry: Entry) -> dict:
     """The stored columns for an entry, with a hash of its content to spot changes.
+    A validity window enters the hash only when there is one, so that items stored
+    before windows were read do not all look changed.
 
     An entry without any date gets none here, so that an undated item keeps the time
     it was first seen instead of looking changed on every refresh."""
@@ -283,4 +285,8 @@ def item_values(entry: Entry) -> dict:
     values["updated"] = entry.updated
     values["content_hash"] = hashlib.sha256(
         orjson.dumps(values, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    if entry.valid_from or entry.valid_until:
+        values["content_hash"] = hashlib.sha256(orjson.dumps(
+            [values["content_hash"], entry.valid_from, entry.valid_until])).hexdigest()
+    values["valid_from"], values["valid_until"] = entry.valid_from, entry.valid_until
     return values

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from feeds.dates import utcnow
+from feeds.store.airing import windows_turned
 from feeds.store.editorial import lapse_pins
 from feeds.store.runs import close_stale_runs
 from feeds.store.tables import Source
@@ -53,14 +54,26 @@ def publish_lapsed(Session: sessionmaker, publish: Callable[[str, str], object],
     return channels
 
 
+def publish_windows_turned(Session: sessionmaker, publish: Callable[[str, str], object],
+                           now: datetime | None = None) -> list[str]:
+    """Ask for a publish of each channel where an item's validity window opened or
+    closed since its last publish."""
+    with Session() as session:
+        channels = windows_turned(session, now or utcnow())
+    for channel_id in channels:
+        publish(channel_id, "validity window")
+    return channels
+
+
 def tick(Session: sessionmaker, enqueue: Callable[[int], object], queued_for: timedelta,
          running_for: timedelta, now: datetime | None = None,
          publish: Callable[[str, str], object] | None = None) -> list[int]:
     """One tick of the scheduler: close the runs no worker will finish (see
     ``close_stale_runs``), enqueue every due source, then (with ``publish``) ask
-    for a publish where a pin lapsed."""
+    for a publish where a pin lapsed or a validity window turned."""
     close_stale_runs(Session, queued_for, running_for, now)
     ids = dispatch_due(Session, enqueue, now)
     if publish is not None:
         publish_lapsed(Session, publish, now)
+        publish_windows_turned(Session, publish, now)
     return ids

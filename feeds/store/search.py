@@ -17,6 +17,7 @@ import re
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from feeds.dates import utcnow
 from feeds.store import search_sql
 from feeds.store.paging import BadCursor, Page, moment, pack, unpack
 from feeds.store.search_query import parse
@@ -63,7 +64,8 @@ def search_items(session: Session, channel_id: str, query_text: str, *, category
         chosen += [(ident, True, mark) for ident, mark in finder.tail(floor, after, limit + 1 - len(chosen))]
     more, chosen = len(chosen) > limit, chosen[:limit]
     found, snippets = finder.fetch([ident for ident, _, _ in chosen]) if chosen else ({}, {})
-    items = [found[ident] for ident, _, _ in chosen if ident in found]
+    now = utcnow()
+    items = [found[ident] for ident, _, _ in chosen if ident in found and found[ident].showing(now)]
     next_cursor = _encode(tag, floor, chosen[-1][1], chosen[-1][2]) if more and chosen else None
     return Page(items, next_cursor, {ident: _clean(value) for ident, value in snippets.items()})
 

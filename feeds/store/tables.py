@@ -85,6 +85,8 @@ class Item(Base):
         Index("ix_item_channel_published", "channel_id", "published"),
         Index("ix_item_channel_url", "channel_id", "url"),
         Index("ix_item_pin_until", "pin_until"),
+        Index("ix_item_channel_valid_from", "channel_id", "valid_from"),
+        Index("ix_item_channel_valid_until", "channel_id", "valid_until"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -116,10 +118,17 @@ class Item(Base):
     pinned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     pin_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     search_config: Mapped[str] = mapped_column(String(32), default="simple", server_default="simple")
+    valid_from: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     media: Mapped["ItemMedia | None"] = relationship(
         lazy="selectin", uselist=False, viewonly=True,
         primaryjoin="Item.id == foreign(ItemMedia.item_id)")
+
+    def showing(self, now: datetime) -> bool:
+        """Not hidden by ops, and inside its validity window (when it has one)."""
+        return (not self.hidden and (self.valid_from is None or self.valid_from <= now)
+                and (self.valid_until is None or self.valid_until > now))
 
     def pinned(self, now: datetime) -> bool:
         """Pinned and its pin not lapsed at ``now``."""
