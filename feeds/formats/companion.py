@@ -52,8 +52,25 @@ def item_document(item: Item, related: list[Item] = ()) -> dict:
         "body_html": item.body_html,
         "tags": list(item.tags),
         "videos": [companion_video(video) for video in item.videos],
+        "captions": companion_captions(item),
         "related": [item_summary(other) for other in related],
     }
+
+
+def companion_captions(item: Item) -> list[dict]:
+    """Every caption track an app can offer, once each: the files the feed names
+    (``media:subTitle``, ``<track>``) and the subtitle groups the media check found in
+    HLS playlists (``format: hls``, played from the stream)."""
+    media = fresh_media(item)
+    found: dict[str, dict] = {}
+    tracks = [caption for video in item.videos for caption in video.get("captions") or []]
+    for caption in [*tracks, *(media.captions if media is not None else [])]:
+        url = caption.get("url") or ""
+        if url and url not in found:
+            found[url] = {"url": url, "language": caption.get("language") or "",
+                          "name": caption.get("name") or "", "kind": caption.get("kind") or "subtitles",
+                          "format": caption.get("format") or ""}
+    return list(found.values())
 
 
 def companion_video(video: dict) -> dict:

@@ -136,3 +136,20 @@ def test_ops_set_a_channels_media_settings_through_the_admin_api(client):
     for wrong in ({"tiles": {}}, {"posters": "yes"}, {"check_concurrency": True}, []):
         refused = client.patch("/admin/api/channels/tv", json={"media": wrong}, headers=auth)
         assert refused.status_code == 400 and "media" in refused.get_json()["fields"], wrong
+
+
+def test_the_companion_api_offers_the_subtitle_groups_the_media_check_found(checking_app, site):  # noqa: F811
+    app = checking_app
+    site.expect_request("/tv.xml").respond_with_data(feed_xml(ITEMS[:1], site.url_for("").rstrip("/")),
+                                                     content_type="application/rss+xml")
+    with app.extensions["backend"].Session() as session:
+        session.add(Channel(id="tv", title="TV News"))
+        session.add(Source(channel_id="tv", kind="mrss", url=site.url_for("/tv.xml")))
+        session.commit()
+    assert app.test_cli_runner().invoke(args=["refresh", "--channel", "tv"]).exit_code == 0
+    client = app.test_client()
+    listed = client.get("/api/v1/channels/tv/items").get_json()["items"]
+    captions = client.get(f"/api/v1/items/{listed[0]['id']}").get_json()["captions"]
+    assert [(c["language"], c["name"], c["kind"], c["format"]) for c in captions] == [
+        ("en", "English", "captions", "hls"), ("es", "Español", "subtitles", "hls")]
+    assert captions[0]["url"] == site.url_for("/v/subs/en.m3u8")
