@@ -1,6 +1,7 @@
 """What happened that a channel's owners hear about through their webhooks: a publish,
 a source failing (``FAILING_AFTER`` refreshes in a row) or disabled, a channel gone
-stale (not published for ``STALE_INTERVALS`` of its most frequent source's interval).
+stale (not published for ``STALE_INTERVALS`` of its most frequent source's interval),
+media that failed its check (told when a publish finds a problem the one before did not).
 Each returns the ids of the deliveries it queued; the workers send them."""
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
 from feeds.dates import utcnow
+from feeds.media_outcome import MEDIA_FAILED
 from feeds.publish import PublishReport
 from feeds.refresh import RunReport
 from feeds.store.tables import Channel, Delivery, Publish, Run, Source, Webhook
@@ -17,12 +19,42 @@ from feeds.store.webhooks import queue_event
 
 FAILING_AFTER = 3
 STALE_INTERVALS = 3
+MAX_PROBLEMS_TOLD = 50
 
 
 def after_publish(Session: sessionmaker, report: PublishReport, trigger: str) -> list[int]:
     data = {"items": report.items, "carried": report.carried, "sizes": report.sizes,
             "left_out": len(report.left_out), "trigger": trigger}
-    return _queue(Session, report.channel, "published", data)
+    return _queue(Session, report.channel, "published", data) + new_media_problems(Session, report)
+
+
+def new_media_problems(Session: sessionmaker, report: PublishReport) -> list[int]:
+    """The media problems of this publish that the channel's publish before it did not
+    have: a video that stays dead is told once, and again only after it played."""
+    problems = media_problems(report.to_dict())
+    if not problems:
+        return []
+    with Session() as session:
+        before = session.scalars(select(Publish.report).where(Publish.channel_id == report.channel)
+                                 .order_by(Publish.id.desc()).offset(1).limit(1)).first() or {}
+    known = {_problem_key(problem) for problem in media_problems(before)}
+    new = [problem for problem in problems if _problem_key(problem) not in known]
+    if not new:
+        return []
+    return _queue(Session, report.channel, "media.problem",
+                  {"count": len(new), "problems": new[:MAX_PROBLEMS_TOLD]})
+
+
+def media_problems(report: dict) -> list[dict]:
+    """A publish report's media problems: renditions dropped from items it carries, and
+    items it left out because none of their media played."""
+    dropped = [{"id": left["id"], "problem": left["reason"]} for left in report.get("left_out", [])
+               if left.get("reason", "").startswith(MEDIA_FAILED)]
+    return [*report.get("media_problems", []), *dropped]
+
+
+def _problem_key(problem: dict) -> tuple:
+    return problem.get("id"), problem.get("url")
 
 
 def after_refresh(Session: sessionmaker, report: RunReport) -> list[int]:

@@ -11,6 +11,8 @@ from feeds.ingest.media_checks import Check
 from feeds.media_art import Art
 from feeds.store.tables import Item
 
+MEDIA_FAILED = "media failed its check"
+
 
 def urls_to_check(items: list[Item]) -> dict[str, str]:
     """Every media URL of ``items`` that Roku could play, with its Roku videoType."""
@@ -69,4 +71,4 @@ def _problem(item: Item, videos: list[dict], problems: list[dict]) -> str:
         return ""
     first = problems[0]
     more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-    return f"media failed its check: {first['url']}: {first['problem']}{more}"
+    return f"{MEDIA_FAILED}: {first['url']}: {first['problem']}{more}"

@@ -10,10 +10,12 @@ import orjson
 import pytest
 from werkzeug import Response
 
+from channel import create_app
 from feeds import events, webhooks
 from feeds.dates import utcnow
-from feeds.store.tables import Delivery, Source
-from tests.conftest import ADMIN_TOKEN
+from feeds.store.tables import Channel, Delivery, Source
+from tests.conftest import ADMIN_TOKEN, make_settings
+from tests.feeds.site import ITEMS, feed_xml, site, site_server  # noqa: F401  (fixtures)
 from tests.workers.conftest import wait_for
 from tests.workers.test_celery import AUTH, add_source, mrss
 from workers import jobs
@@ -116,6 +118,38 @@ def test_a_source_failing_then_disabled_is_told_once_each(demo_app, httpserver):
     wait_for(lambda: len(receiver.requests) == 2, timeout=30, what="two webhooks")
     assert receiver.events() == ["source.failing", "source.disabled"]
     assert [orjson.loads(body)["data"]["failures"] for _, body in receiver.requests] == [3, 10]
+
+
+@pytest.fixture
+def checking_app(sqlite_url):
+    app = create_app(make_settings(sqlite_url, media_checks=True))
+    yield app
+    app.extensions["backend"].close()
+
+
+def test_dead_media_is_told_once_while_it_stays_dead(checking_app, site, httpserver):  # noqa: F811
+    receiver = Receiver(httpserver)
+    dead = [ITEMS[0], next(entry for entry in ITEMS if "/v/gone.m3u8" in entry)]
+    site.expect_request("/tv.xml").respond_with_data(feed_xml(dead, site.url_for("").rstrip("/")),
+                                                     content_type="application/rss+xml")
+    backend = checking_app.extensions["backend"]
+    with backend.Session() as session:
+        session.add(Channel(id="tv", title="TV News"))
+        session.add(Source(channel_id="tv", kind="mrss", url=site.url_for("/tv.xml")))
+        session.commit()
+    client = checking_app.test_client()
+    response = client.post("/admin/api/channels/tv/webhooks", headers=ADMIN,
+                           json={"url": receiver.url, "events": ["media.problem"]})
+    assert response.status_code == 201
+    cli = checking_app.test_cli_runner()
+    assert cli.invoke(args=["refresh", "--channel", "tv"]).exit_code == 0
+    wait_for(lambda: receiver.events() == ["media.problem"], timeout=30, what="the media problem told")
+    data = orjson.loads(receiver.requests[0][1])["data"]
+    assert data["count"] == 1 and site.url_for("/v/gone.m3u8") in data["problems"][0]["problem"]
+
+    assert jobs.publish(backend, "tv", trigger="again") is not None
+    with backend.Session() as session:
+        assert session.query(Delivery).count() == 1, "the same dead video is not told again"
 
 
 def test_bad_webhooks_are_refused_naming_the_field(demo_client):
