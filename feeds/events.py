@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
 from feeds.dates import utcnow
-from feeds.media_outcome import MEDIA_FAILED
 from feeds.publish import PublishReport
 from feeds.refresh import RunReport
+from feeds.store.published import media_problems
 from feeds.store.tables import Channel, Delivery, Publish, Run, Source, Webhook
 from feeds.store.webhooks import queue_event
 
@@ -43,14 +43,6 @@ def new_media_problems(Session: sessionmaker, report: PublishReport) -> list[int
         return []
     return _queue(Session, report.channel, "media.problem",
                   {"count": len(new), "problems": new[:MAX_PROBLEMS_TOLD]})
-
-
-def media_problems(report: dict) -> list[dict]:
-    """A publish report's media problems: renditions dropped from items it carries, and
-    items it left out because none of their media played."""
-    dropped = [{"id": left["id"], "problem": left["reason"]} for left in report.get("left_out", [])
-               if left.get("reason", "").startswith(MEDIA_FAILED)]
-    return [*report.get("media_problems", []), *dropped]
 
 
 def _problem_key(problem: dict) -> tuple:

@@ -9,9 +9,8 @@ from datetime import datetime
 from feeds.formats.renditions import ADAPTIVE, is_url, video_type
 from feeds.ingest.media_checks import Check
 from feeds.media_art import Art
+from feeds.store.media import MEDIA_FAILED
 from feeds.store.tables import Item
-
-MEDIA_FAILED = "media failed its check"
 
 
 def urls_to_check(items: list[Item]) -> dict[str, str]:

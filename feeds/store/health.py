@@ -1,6 +1,6 @@
 """The store's view of a deployment's health, as Prometheus gauges read at each scrape:
 failures in a row and disabled sources, each channel's last publish and how often it
-is expected. ``deploy/alerts.yml`` alerts on them."""
+is expected, and the media its last publish found dead. ``deploy/alerts.yml`` alerts on them."""
 from __future__ import annotations
 
 from typing import Iterator
@@ -10,6 +10,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
+from feeds.store.published import media_problems
 from feeds.store.tables import Publish, Source
 
 
@@ -27,6 +28,9 @@ class StoreGauges(Collector):
         expected = GaugeMetricFamily("channel_publish_expected_seconds",
                                      "How often the channel's most frequent source refreshes.",
                                      labels=["channel"])
+        media = GaugeMetricFamily("channel_media_problems",
+                                  "Media that failed its check in the channel's last publish.",
+                                  labels=["channel"])
         with self.Session() as session:
             for source in session.scalars(select(Source)):
                 labels = [source.channel_id, str(source.id)]
@@ -37,7 +41,11 @@ class StoreGauges(Collector):
             for channel_id, at in session.execute(
                     select(Publish.channel_id, func.max(Publish.published_at)).group_by(Publish.channel_id)):
                 last.add_metric([channel_id], at.timestamp())
-        yield from (failures, disabled, last, _lowest(expected))
+            latest = select(func.max(Publish.id)).group_by(Publish.channel_id)
+            for channel_id, report in session.execute(
+                    select(Publish.channel_id, Publish.report).where(Publish.id.in_(latest))):
+                media.add_metric([channel_id], len(media_problems(report)))
+        yield from (failures, disabled, last, _lowest(expected), media)
 
 
 def _lowest(family: GaugeMetricFamily) -> GaugeMetricFamily:

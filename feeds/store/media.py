@@ -20,6 +20,8 @@ from feeds.dates import utcnow
 from feeds.store.tables import Artwork, Item, ItemMedia, MediaCheck, MediaFile
 
 CHUNK = 500
+MEDIA_FAILED = "media failed its check"
+"""How an item left out because none of its media played is reasoned in a report."""
 
 
 def digest_of(body: bytes) -> str:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from feeds.settings import Retention
 from feeds.snapshots import Snapshot
+from feeds.store.media import MEDIA_FAILED
 from feeds.store.tables import Channel, LiveSnapshot, Publish, StoredSnapshot
 
 
@@ -85,3 +86,11 @@ def prune(session: Session, channel_id: str, now: datetime, retention: Retention
             session.execute(delete(StoredSnapshot).where(
                 StoredSnapshot.channel_id == channel_id, StoredSnapshot.name == name,
                 StoredSnapshot.etag == etag))
+
+
+def media_problems(report: dict) -> list[dict]:
+    """A publish report's media problems: renditions dropped from the items it carries,
+    and the items it left out because none of their media played."""
+    dropped = [{"id": left["id"], "problem": left["reason"]} for left in report.get("left_out", [])
+               if left.get("reason", "").startswith(MEDIA_FAILED)]
+    return [*report.get("media_problems", []), *dropped]

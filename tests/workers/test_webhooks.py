@@ -127,7 +127,7 @@ def checking_app(sqlite_url):
     app.extensions["backend"].close()
 
 
-def test_dead_media_is_told_once_while_it_stays_dead(checking_app, site, httpserver):  # noqa: F811
+def test_dead_media_is_told_once_while_it_stays_dead_and_counted_for_alerts(checking_app, site, httpserver):  # noqa: F811
     receiver = Receiver(httpserver)
     dead = [ITEMS[0], next(entry for entry in ITEMS if "/v/gone.m3u8" in entry)]
     site.expect_request("/tv.xml").respond_with_data(feed_xml(dead, site.url_for("").rstrip("/")),
@@ -146,6 +146,8 @@ def test_dead_media_is_told_once_while_it_stays_dead(checking_app, site, httpser
     wait_for(lambda: receiver.events() == ["media.problem"], timeout=30, what="the media problem told")
     data = orjson.loads(receiver.requests[0][1])["data"]
     assert data["count"] == 1 and site.url_for("/v/gone.m3u8") in data["problems"][0]["problem"]
+    metrics = client.get("/metrics").get_data(as_text=True)
+    assert 'channel_media_problems{channel="tv"} 1.0' in metrics
 
     assert jobs.publish(backend, "tv", trigger="again") is not None
     with backend.Session() as session:
