@@ -125,7 +125,7 @@ def release_command(channel_id: str, json_out: bool) -> None:
         audit.record(session, channel_id, "cli", "release")
         session.commit()
     _emit({"released": True, "report": report.to_dict()}, json_out,
-          [f"released {channel_id}; published {report.items} items: {report.sizes}"])
+          [f"released {channel_id}; published {report.items} items ({_listed(report.sizes, ' bytes')})"])
 
 
 @store_ready()
@@ -140,11 +140,16 @@ def report_command(channel_id: str, json_out: bool) -> None:
         if live_id is None:
             raise click.ClickException(f"channel {channel_id!r} has not been published")
         report = history.find(session, channel_id, live_id).report or {}
-    lines = [f"publish {live_id}: {report.get('items', 0)} items, carried {report.get('carried', {})}"]
+    lines = [f"publish {live_id}: {report.get('items', 0)} items; carried: {_listed(report.get('carried', {}))}"]
     lines += [f"  left out {entry['id']}: {entry['reason']}" for entry in report.get("left_out", [])]
     lines += [f"  {name} not published: {why}" for name, why in report.get("not_published", {}).items()]
     lines += media_lines(report)
     _emit({"publish": live_id, **report}, json_out, lines)
+
+
+def _listed(counts: dict[str, int], unit: str = "") -> str:
+    """``{"roku.json": 3, "mrss.xml": 2}`` as ``mrss.xml 2, roku.json 3``."""
+    return ", ".join(f"{name} {count}{unit}" for name, count in sorted(counts.items())) or "nothing"
 
 
 def media_lines(report: dict) -> list[str]:

@@ -47,6 +47,7 @@ def test_publishes_diff_restore_release_report(cli, demo_app):
 
     report = cli("report", "demo")
     assert report.exit_code == 0 and report.output.startswith("publish ")
+    assert "roku.json " in report.output.splitlines()[0] and "{" not in report.output
 
 
 def test_unknown_channels_and_publishes_fail_clearly(cli):
