@@ -10,6 +10,7 @@ from feeds.dates import utcnow
 from feeds.formats.companion import channel_document, item_document, item_summary
 from feeds.formats.deeplink import MEDIA_TYPES, find_playable
 from feeds.store import catalog
+from feeds.store.checks import Invalid
 from feeds.store.tables import Channel, Item
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -31,7 +32,7 @@ def home(channel: str):
 def _limit() -> int:
     raw = request.args.get("limit", "20")
     if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= catalog.MAX_LIMIT:
-        abort(400, f"limit must be a whole number from 1 to {catalog.MAX_LIMIT}")
+        raise Invalid({"limit": f"must be a whole number from 1 to {catalog.MAX_LIMIT}"})
     return int(raw)
 
 
@@ -45,7 +46,7 @@ def items(channel: str):
                                       query=request.args.get("q", ""), limit=limit,
                                       cursor=request.args.get("cursor", ""))
         except catalog.BadCursor as exc:
-            abort(400, str(exc))
+            raise Invalid({"cursor": str(exc)}) from exc
         return jsonify({"items": [_summary(item, page) for item in page.items],
                         "next_cursor": page.next_cursor})
 
@@ -74,9 +75,9 @@ def deeplink(channel: str):
     content_id = request.args.get("contentId", "")
     media_type = request.args.get("mediaType", "")
     if not content_id or len(content_id) > MAX_CONTENT_ID:
-        abort(400, f"contentId is required, at most {MAX_CONTENT_ID} characters")
+        raise Invalid({"contentId": f"is required, at most {MAX_CONTENT_ID} characters"})
     if media_type not in MEDIA_TYPES:
-        abort(400, "mediaType must be one of " + ", ".join(MEDIA_TYPES))
+        raise Invalid({"mediaType": "must be one of " + ", ".join(MEDIA_TYPES)})
     with backend().Session() as session:
         item = session.get(Item, content_id)
         found = None if item is not None and not item.showing(utcnow()) else find_playable(

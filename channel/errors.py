@@ -30,7 +30,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Invalid)
     def invalid(exc: Invalid):
-        return error_response(400, "invalid request", fields=exc.errors)
+        return error_response(400, f"invalid request: {exc}", fields=exc.errors)
 
     @app.errorhandler(OperationalError)
     def store_unavailable(exc: OperationalError):

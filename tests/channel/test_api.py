@@ -32,15 +32,25 @@ def test_a_deep_link_of_another_media_type_is_a_404(demo_client):
     assert response.status_code == 404 and "shortFormVideo" in response.get_json()["error"]
 
 
-@pytest.mark.parametrize("query, status", [
-    ({"contentId": "nope", "mediaType": "episode"}, 404),
-    ({"contentId": "nope", "mediaType": "live"}, 400),
-    ({"mediaType": "movie"}, 400),
-    ({"contentId": "x" * 256, "mediaType": "movie"}, 400),
+@pytest.mark.parametrize("query, status, field", [
+    ({"contentId": "nope", "mediaType": "episode"}, 404, None),
+    ({"contentId": "nope", "mediaType": "live"}, 400, "mediaType"),
+    ({"mediaType": "movie"}, 400, "contentId"),
+    ({"contentId": "x" * 256, "mediaType": "movie"}, 400, "contentId"),
 ])
-def test_deep_link_errors_are_json(demo_client, query, status):
+def test_deep_link_errors_are_json_naming_the_parameter(demo_client, query, status, field):
     response = demo_client.get(DEEPLINK, query_string=query)
     assert response.status_code == status and response.get_json()["error"]
+    if field:
+        assert list(response.get_json()["fields"]) == [field]
+        assert field in response.get_json()["error"]
+
+
+@pytest.mark.parametrize("query, field", [("limit=0", "limit"), ("limit=abc", "limit"),
+                                          ("cursor=garbage", "cursor")])
+def test_bad_listing_parameters_are_named(demo_client, query, field):
+    response = demo_client.get(f"/api/v1/channels/demo/items?{query}")
+    assert response.status_code == 400 and list(response.get_json()["fields"]) == [field]
 
 
 def test_a_text_article_is_not_playable(demo_client):

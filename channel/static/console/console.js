@@ -99,7 +99,7 @@
       }
     }
     const summary = form.querySelector(".form-error");
-    const said = data.error && !(data.fields && data.error === "invalid request") ? data.error : "";
+    const said = data.error && !(data.fields && data.error.startsWith("invalid request")) ? data.error : "";
     const fallback = Object.keys(fields).length ? "" : "Refused (" + response.status + ").";
     summary.textContent = [said || fallback].concat(unplaced).filter(Boolean).join(" ");
     (first || summary).focus();
