@@ -29,6 +29,7 @@ from channel.openapi_parts import (
     ref,
     shape,
 )
+from channel.tools import SCHEMAS as TOOL_SCHEMAS
 from feeds.formats.deeplink import MEDIA_TYPES
 from feeds.store.catalog import MAX_LIMIT
 from feeds.store.tables import RUN_STATUSES, SOURCE_KINDS
@@ -95,6 +96,18 @@ SCHEMAS: dict[str, dict] = {
                                   "assets": array({"type": "object"}), "nextPageUrl": URL},
                    "description": "Roku's Search feed, version 1; JSON Schema at "
                                   "`/schemas/roku-search.json`."},
+    "JsonFeed": {"type": "object", "required": ["version", "title", "items"],
+                 "properties": {"version": {"const": "https://jsonfeed.org/version/1.1"}, "title": STRING,
+                                "home_page_url": URL, "feed_url": URL, "description": STRING,
+                                "language": STRING, "items": array({"type": "object"})},
+                 "description": "JSON Feed 1.1 of the newest articles and videos (our tile as `image`, "
+                                "renditions as `attachments`); JSON Schema at `/schemas/jsonfeed.json`."},
+    "GoogleDataFeed": {"type": "object", "required": ["@context", "@type", "dateModified", "dataFeedElement"],
+                       "properties": {"@context": STRING, "@type": {"const": "DataFeed"},
+                                      "dateModified": DATETIME, "dataFeedElement": array({"type": "object"})},
+                       "description": "Google TV Media Actions data feed: `VideoObject` clips with a "
+                                      "`WatchAction` to the deep link, the live stream as a "
+                                      "`BroadcastEvent`; JSON Schema at `/schemas/google-datafeed.json`."},
     "Validation": shape(valid=BOOLEAN, errors=array(shape(
         path={**STRING, "description": "A JSON Pointer into the document; empty for the root."},
         message=STRING))),
@@ -180,7 +193,11 @@ def public_paths(spec: APISpec) -> None:
     openapi_ops.media_paths(spec)
     feeds = [("roku.json", JSON, ref("RokuFeed"), "The channel as a Roku JSON feed."),
              ("mrss.xml", "application/rss+xml", STRING, "The channel as Media RSS (Roku MRSS)."),
-             ("search.json", JSON, ref("SearchFeed"), "The catalogue as a Roku Search feed.")]
+             ("search.json", JSON, ref("SearchFeed"), "The catalogue as a Roku Search feed."),
+             ("feed.json", "application/feed+json", ref("JsonFeed"),
+              "The newest articles and videos as a JSON Feed 1.1."),
+             ("google.json", JSON, ref("GoogleDataFeed"),
+              "The playable catalogue and live stream as a Google TV Media Actions data feed.")]
     for name, content_type, schema, summary in feeds:
         spec.path(f"/feeds/{{channel}}/{name}", parameters=[CHANNEL], operations={"get": op(
             summary, feed_responses(content_type, schema), "feeds", parameters=[IF_NONE_MATCH])})
@@ -291,13 +308,14 @@ def admin_paths(spec: APISpec) -> None:
 
 def developer_paths(spec: APISpec) -> None:
     spec.path("/tools/validate", operations={"post": op(
-        "Validate a Roku JSON feed: each problem with its JSON Pointer.",
+        "Validate a Roku JSON feed, Roku Search feed, JSON Feed or Google TV data feed (told apart "
+        "by their root fields): each problem with its JSON Pointer.",
         {"200": json_response("The verdict.", ref("Validation")),
          "400": error("The body is not JSON."), "413": error("The document is over 20 MB.")},
         "developers",
         requestBody={"required": True, "content": {JSON: {"schema": {}}}})})
     spec.path("/schemas/{name}", parameters=[in_path(
-        "name", {"enum": ["roku-feed.json", "roku-search.json"]})], operations={"get": op(
+        "name", {"enum": list(TOOL_SCHEMAS)})], operations={"get": op(
             "The JSON Schema the validator checks feeds against.",
             {"200": {"description": "A JSON Schema (draft 2020-12).",
                      "content": {"application/schema+json": {"schema": {"type": "object"}}}},
@@ -320,8 +338,8 @@ def developer_paths(spec: APISpec) -> None:
 @cache
 def openapi() -> dict:
     spec = APISpec(TITLE, VERSION, "3.1.0", info={"description": (
-        "Feeds for set-top boxes (Roku JSON, Media RSS, Roku Search), the companion app's API, "
-        "the admin API and the tools for channel developers. Every error is JSON: "
+        "Feeds for set-top boxes (Roku JSON, Media RSS, Roku Search, JSON Feed, Google TV), the "
+        "companion app's API, the admin API and the tools for channel developers. Every error is JSON: "
         "`{\"error\": str, \"status\": int}`.")})
     spec.components.security_scheme("admin", {
         "type": "http", "scheme": "bearer", "description": "The `CHANNEL_ADMIN_TOKEN`."})

@@ -2,14 +2,15 @@
 
 What a developer sees here is what a box reads: the ``roku.json`` snapshot, never
 the database. Rows follow the feed's categories (or its playlists), the live
-feeds come first in a row of their own."""
+feeds come first in a row of their own. The page links every format the channel
+has published."""
 from __future__ import annotations
 
 from datetime import date
 from urllib.parse import urlparse
 
 import orjson
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from channel.context import backend
 from feeds.demo import DEMO_BASE
@@ -21,6 +22,11 @@ bp = Blueprint("preview", __name__)
 LIVE_ROW = "Live"
 PLAYABLE_FIRST = ("MP4", "M4V", "MOV", "HLS", "DASH", "SMOOTH")
 CONTENT_LISTS = ("shortFormVideos", "movies", "tvSpecials")
+FORMATS = (("roku.json", "public.roku", "Roku JSON feed"), ("mrss.xml", "public.mrss", "Media RSS"),
+           ("search.json", "public.search", "Roku Search feed"),
+           ("feed.json", "public.json_feed", "JSON Feed"),
+           ("google.json", "public.google", "Google TV data feed"))
+"""Each format a box or app reads: (name, route endpoint, what it is)."""
 # The page loads only its own CSS and JS; pictures and videos come from wherever
 # the feed points.
 POLICY = ("default-src 'none'; style-src 'self'; script-src 'self'; img-src http: https:; "
@@ -31,7 +37,7 @@ POLICY = ("default-src 'none'; style-src 'self'; script-src 'self'; img-src http
 def home(channel: str):
     feed = published_feed(channel)
     rows = home_rows(feed)
-    return page("preview/home.html", feed, channel=channel, rows=rows)
+    return page("preview/home.html", feed, channel=channel, rows=rows, formats=published_formats(channel))
 
 
 @bp.get("/preview/<channel>/item/<item_id>")
@@ -58,6 +64,13 @@ def published_feed(channel: str) -> dict:
     if snapshot is None:
         abort(404, f"channel {channel!r} has no published roku.json")
     return orjson.loads(snapshot.body)
+
+
+def published_formats(channel: str) -> list[dict]:
+    """The formats the channel serves now, each with its address."""
+    snapshots = backend().snapshots
+    return [{"name": name, "label": label, "url": url_for(endpoint, channel=channel)}
+            for name, endpoint, label in FORMATS if snapshots.get(channel, name) is not None]
 
 
 def feed_items(feed: dict) -> dict[str, dict]:

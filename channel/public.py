@@ -35,6 +35,16 @@ def search(channel: str):
     return serve_snapshot(channel, "search.json")
 
 
+@bp.get("/feeds/<channel>/feed.json")
+def json_feed(channel: str):
+    return serve_snapshot(channel, "feed.json")
+
+
+@bp.get("/feeds/<channel>/google.json")
+def google(channel: str):
+    return serve_snapshot(channel, "google.json")
+
+
 @bp.get("/demo-site/<path:path>")
 def demo_site(path: str):
     """The bundled demo publisher's files, so a browser can show the demo's images."""

@@ -9,7 +9,7 @@ from flask import Response, request
 
 from feeds.snapshots import Snapshot
 
-FEED_NAMES = {"roku.json", "mrss.xml", "search.json"}
+FEED_NAMES = {"roku.json", "mrss.xml", "search.json", "feed.json", "google.json"}
 MAX_AGE = int(os.environ.get("CHANNEL_FEED_MAX_AGE") or 60)
 """How long a box or an edge may keep a feed before asking again (seconds)."""
 CACHE_CONTROL = f"public, max-age={MAX_AGE}, stale-while-revalidate=300, stale-if-error=86400"

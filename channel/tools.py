@@ -11,14 +11,14 @@ from feeds.formats.validate_kind import validate_any
 
 bp = Blueprint("tools", __name__)
 MAX_DOCUMENT = 20 * 1024 * 1024
-SCHEMAS = ("roku-feed.json", "roku-search.json")
+SCHEMAS = ("roku-feed.json", "roku-search.json", "jsonfeed.json", "google-datafeed.json")
 NOT_JSON = "not valid JSON"
 
 
 @bp.post("/tools/validate")
 def validate():
-    """A Roku JSON feed or Roku Search feed in; whether it is valid, and each problem
-    at its JSON pointer."""
+    """A Roku JSON feed, Roku Search feed, JSON Feed or Google TV data feed in; whether
+    it is valid, and each problem at its JSON pointer."""
     _, problems = validate_any(read_body(MAX_DOCUMENT))
     if len(problems) == 1 and not problems[0].path and problems[0].message.startswith(NOT_JSON):
         abort(400, problems[0].message)

@@ -56,7 +56,9 @@ def dry_run(session: Session, snapshots: PublishedFeeds, channel_id: str,
 def restore(session: Session, snapshots: PublishedFeeds, channel_id: str, publish_id: int,
             actor: str, retention: Retention = Retention()) -> Publish:
     """Serve the bytes of publish ``publish_id`` again, same ETags, on every process
-    within the freshness window; the channel is held. ``LookupError`` when there is
+    within the freshness window; the channel is held. A format the publish did not
+    carry (one it predates, such as the JSON Feed) stops being served until the
+    release: what is on the air is that publish, whole. ``LookupError`` when there is
     no such publish of the channel."""
     channel = get_channel(session, channel_id)
     publish = history.find(session, channel_id, publish_id)

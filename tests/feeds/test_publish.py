@@ -20,7 +20,8 @@ from feeds.store.tables import Channel, Publish, Source
 from tests.conftest import make_settings
 
 START = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)
-NAMES = ("roku.json", "search.json", "mrss.xml", "home.json")
+NAMES = ("roku.json", "search.json", "mrss.xml", "google.json", "home.json", "feed.json")
+VIDEO_NAMES = ("roku.json", "search.json", "mrss.xml", "google.json")
 
 
 @pytest.fixture
@@ -68,7 +69,8 @@ def test_a_publish_builds_every_format_and_reports_it(store):
     assert store.snapshots.get("news", "mrss.xml").content_type == "application/rss+xml; charset=utf-8"
     assert report.sizes == {name: len(body(store, name)) for name in NAMES}
     assert report.items == 3 and report.text_only == 1
-    assert report.carried == {"roku.json": 1, "search.json": 1, "mrss.xml": 1}
+    assert report.carried == {"roku.json": 1, "search.json": 1, "mrss.xml": 1, "google.json": 1,
+                              "feed.json": 3}
     [left] = report.left_out
     assert left["reason"] == "no playable video: MP4 without bitrate"
     with store.Session() as session:
@@ -142,9 +144,10 @@ def test_a_channel_with_nothing_playable_still_gets_its_companion_home(store):
     add(store, [Entry(key="text", title="Words only", summary="An article.", published=START)])
     report = publish(store)
     assert store.snapshots.get("news", "home.json") is not None
-    assert all(store.snapshots.get("news", name) is None for name in ("roku.json", "search.json", "mrss.xml"))
-    assert report.not_published == {name: "nothing playable yet"
-                                    for name in ("roku.json", "search.json", "mrss.xml")}
+    [article] = orjson.loads(body(store, "feed.json"))["items"]
+    assert article["content_text"] == "An article." and "attachments" not in article
+    assert all(store.snapshots.get("news", name) is None for name in VIDEO_NAMES)
+    assert report.not_published == {name: "nothing playable yet" for name in VIDEO_NAMES}
     add(store, [video("a")])
     assert publish(store).not_published == {}
     assert store.snapshots.get("news", "roku.json") is not None
