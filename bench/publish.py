@@ -25,6 +25,7 @@ from sqlalchemy import select, update
 
 from bench._procs import seed_channel
 from feeds import publish
+from feeds.dates import utcnow
 from feeds.backend import Backend
 from feeds.formats.roku_cache import CACHE
 from feeds.settings import Settings
@@ -38,7 +39,7 @@ NOW = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
 def read(backend: Backend) -> tuple:
     with backend.Session() as session:
         channel = session.get(Channel, CHANNEL)
-        items = publish.channel_items(session, CHANNEL)
+        items = publish.channel_items(session, CHANNEL, utcnow())
         sources = publish.channel_sources(session, CHANNEL)
         session.expunge_all()
     return channel, items, sources

@@ -19,22 +19,26 @@ from sqlalchemy.orm import Session
 from feeds.dates import utcnow
 from feeds.formats.budget import DEFAULT_BUDGET
 from feeds.formats.companion import home_document
+from feeds.formats.googletv import build_google_feed
+from feeds.formats.jsonfeed import CONTENT_TYPE as JSON_FEED, build_json_feed
 from feeds.formats.media_report import media_report
 from feeds.formats.mrss import build_mrss, check_mrss
 from feeds.formats.roku import RokuBuild, build_roku_feed, source_shapes
 from feeds.formats.search import build_search_feed
 from feeds.formats.validate import Memo, Problem, validate_feed, validate_search_feed
+from feeds.formats.validate_more import validate_google_feed, validate_json_feed
 from feeds.gcpause import collector_paused
 from feeds.published import PublishedFeeds
 from feeds.settings import Retention
 from feeds.snapshots import CacheUnavailable, Snapshot
+from feeds.store.airing import showing
 from feeds.store.published import record_publish
 from feeds.store.tables import Channel, Item, Source
 
 JSON = "application/json"
 RSS = "application/rss+xml; charset=utf-8"
-VIDEO_FORMATS = {"roku.json", "search.json", "mrss.xml"}
-FORMATS = VIDEO_FORMATS | {"home.json"}
+VIDEO_FORMATS = {"roku.json", "search.json", "mrss.xml", "google.json"}
+FORMATS = VIDEO_FORMATS | {"home.json", "feed.json"}
 RETRY_UNPUBLISHABLE = 30.0
 PUBLISH_ATTEMPTS = 3
 log = logging.getLogger("feeds.publish")
@@ -76,12 +80,15 @@ class Documents:
     bodies: dict[str, tuple[bytes, str]]
     roku: RokuBuild
     search_assets: int
+    json_feed_items: int = 0
+    google_elements: int = 0
 
 
-def channel_items(session: Session, channel_id: str) -> list[Item]:
-    """What the channel's feeds carry: its items, newest first, less those ops hid."""
+def channel_items(session: Session, channel_id: str, now: datetime) -> list[Item]:
+    """What the channel's feeds carry: its items, newest first, less those ops hid and
+    those outside their validity window at ``now``."""
     return list(session.scalars(
-        select(Item).where(Item.channel_id == channel_id, Item.hidden.is_(False))
+        select(Item).where(Item.channel_id == channel_id, showing(now))
         .order_by(Item.published.desc())))
 
 
@@ -95,7 +102,7 @@ def build_documents(channel: Channel, items: list[Item], sources: list[Source], 
 
     A channel with nothing playable yet (text-only, or before its first video)
     has no valid Roku feed: its video formats are left out and its companion
-    home is still published."""
+    home and JSON Feed (articles too) are still published."""
     with collector_paused():
         return _build_documents(channel, items, sources, now, budget)
 
@@ -103,18 +110,24 @@ def build_documents(channel: Channel, items: list[Item], sources: list[Source], 
 def _build_documents(channel: Channel, items: list[Item], sources: list[Source], now: datetime,
                      budget: int) -> Documents:
     roku = build_roku_feed(channel, items, now, source_shapes(sources), budget)
-    bodies = {"home.json": (orjson.dumps(home_document(channel, items, now)), JSON)}
+    json_feed = build_json_feed(channel, items)
+    _refuse("json feed", validate_json_feed(json_feed))
+    bodies = {"home.json": (orjson.dumps(home_document(channel, items, now)), JSON),
+              "feed.json": (orjson.dumps(json_feed), JSON_FEED)}
     if not roku.carried:
-        return Documents(bodies, roku, 0)
+        return Documents(bodies, roku, 0, len(json_feed["items"]))
     _refuse("roku feed", validate_feed(roku.doc, memo(channel.id, "roku.json")))
     search = build_search_feed(channel, roku)
     _refuse("search feed", validate_search_feed(search, memo(channel.id, "search.json")))
     mrss = build_mrss(channel, roku)
     if problems := check_mrss(mrss):
         raise PublishError(f"mrss feed invalid: {problems[0]}")
+    google = build_google_feed(channel, roku)
+    _refuse("google feed", validate_google_feed(google))
     bodies |= {"roku.json": (roku.to_bytes(), JSON), "search.json": (orjson.dumps(search), JSON),
-               "mrss.xml": (mrss, RSS)}
-    return Documents(bodies, roku, len(search["assets"]))
+               "mrss.xml": (mrss, RSS), "google.json": (orjson.dumps(google), JSON)}
+    return Documents(bodies, roku, len(search["assets"]), len(json_feed["items"]),
+                     len(google["dataFeedElement"]))
 
 
 @lru_cache(maxsize=512)
@@ -167,7 +180,7 @@ def _publish(session: Session, snapshots: PublishedFeeds, channel_id: str, now: 
 def build_publish(session: Session, snapshots: PublishedFeeds, channel: Channel, now: datetime,
                   budget: int = DEFAULT_BUDGET) -> tuple[PublishReport, dict[str, Snapshot]]:
     """What a publish of ``channel`` would put out now, built and validated."""
-    items = channel_items(session, channel.id)
+    items = channel_items(session, channel.id, now)
     documents = build_documents(channel, items, channel_sources(session, channel.id), now, budget)
     report = new_report(channel.id, now, items, documents, budget)
     return report, _files(snapshots, channel.id, documents, report)
@@ -215,7 +228,8 @@ def new_report(channel_id: str, now: datetime, items: list[Item], documents: Doc
                budget: int = DEFAULT_BUDGET) -> PublishReport:
     roku = documents.roku
     carried = {"roku.json": len(roku.carried), "search.json": documents.search_assets,
-               "mrss.xml": sum(p.kind != "liveFeeds" for p in roku.carried)}
+               "mrss.xml": sum(p.kind != "liveFeeds" for p in roku.carried),
+               "google.json": documents.google_elements, "feed.json": documents.json_feed_items}
     roku_size = len(documents.bodies["roku.json"][0]) if "roku.json" in documents.bodies else 0
     media = media_report(roku.carried_rows, roku_size, budget)
     return PublishReport(channel=channel_id, published_at=now.isoformat(), items=len(items),
