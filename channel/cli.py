@@ -11,14 +11,10 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 from tqdm import tqdm
 
-from channel import history_cli, items_cli, search_cli, webhooks_cli
+from channel import history_cli, items_cli, search_cli, validate_cli, webhooks_cli
 from channel.context import backend
 from channel.db import db, store_ready
 from feeds import demo as demo_site
-from feeds.errors import FeedError
-from feeds.formats.validate import format_problems
-from feeds.formats.validate_kind import SEARCH, validate_any
-from feeds.ingest.fetch import fetch
 from feeds.publish import get_or_publish
 from feeds.store import sources as ops
 from feeds.store.checks import Invalid, check_channel, check_source
@@ -122,30 +118,6 @@ def export_command(channel: str, fmt: str, output: str | None) -> None:
         Path(output).write_bytes(snapshot.body)
     else:
         sys.stdout.buffer.write(snapshot.body)
-
-
-@click.command("validate")
-@click.argument("path_or_url")
-def validate_command(path_or_url: str) -> None:
-    """Check a Roku JSON feed or Roku Search feed: one line per problem, exit 1 when there is any."""
-    data = _read(path_or_url)
-    kind, problems = validate_any(data)
-    if problems:
-        click.echo(format_problems(problems))
-        sys.exit(1)
-    click.echo(f"{path_or_url}: valid {'Roku Search feed' if kind == SEARCH else 'Roku feed'}")
-
-
-def _read(path_or_url: str) -> bytes:
-    if path_or_url.startswith(("http://", "https://")):
-        try:
-            return fetch(path_or_url, allow_private=True).body
-        except FeedError as exc:
-            raise click.ClickException(exc.message) from exc
-    try:
-        return Path(path_or_url).read_bytes()
-    except OSError as exc:
-        raise click.ClickException(f"cannot read {path_or_url}: {exc.strerror}") from exc
 
 
 sources = AppGroup("sources", help="Add, list, remove and import sources.")
@@ -257,6 +229,6 @@ def _invalid_to_usage(action):
 
 def register(app: Flask) -> None:
     for command in (serve_command, demo_command, refresh_command, export_command,
-                    validate_command, sources, db, *history_cli.COMMANDS, items_cli.items,
+                    validate_cli.validate_command, sources, db, *history_cli.COMMANDS, items_cli.items,
                     search_cli.search, webhooks_cli.webhooks):
         app.cli.add_command(command)

@@ -2,8 +2,10 @@
 
 One schema pass (jsonschema, compiled once) finds shape errors; one pass over the
 items then checks what a schema cannot say: ids unique across the feed, playlist
-and category references, category rules, descriptions that differ. Calendar dates
-are checked by the schema pass through a format checker, so they cost no extra walk.
+and category references, the tags a category's query names, category rules,
+descriptions that differ. Calendar dates are checked by the schema pass through a
+format checker, so they cost no extra walk. Given the bytes, the feed's length is
+checked against what Roku's template channel reads.
 
 Checking every item with jsonschema is most of the time (about 0.3 ms an item), so
 given a ``Memo`` (as a publish does) the schema pass checks each item of a list on its
@@ -37,6 +39,22 @@ class Problem:
     message: str
 
 
+@dataclass(frozen=True)
+class MediaRef:
+    """A URL a feed sends the box to, where it is in the feed: ``kind`` is "image" or
+    "video", ``video_type`` the video's Roku ``videoType`` (empty when it has none)."""
+
+    path: str
+    url: str
+    kind: str
+    video_type: str = ""
+
+
+ROKU_FEED_LIMIT = 500 * 1024
+"""Roku's template channel (rokudev/rdp-to-scenegraph-channel-template) parses a feed
+only when it is shorter than this many characters."""
+
+
 @dataclass
 class Memo:
     """The items of one feed found valid by its last validation, so that the next
@@ -61,12 +79,23 @@ def validate_search_feed(doc: object, memo: Memo | None = None) -> list[Problem]
 
 
 def validate_bytes(data: bytes) -> list[Problem]:
-    """Validate a Roku JSON feed given as bytes; invalid JSON is one problem at the root."""
+    """Validate a Roku JSON feed given as bytes; invalid JSON is one problem at the root,
+    and so is a feed too long for Roku's template channel."""
     try:
         doc = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         return [Problem("", f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")]
-    return validate_feed(doc)
+    return _sorted([*validate_feed(doc), *_length_problems(data)])
+
+
+def _length_problems(data: bytes) -> list[Problem]:
+    if len(data) < ROKU_FEED_LIMIT:  # never fewer bytes than characters
+        return []
+    length = len(data.decode("utf-8", errors="replace"))
+    if length < ROKU_FEED_LIMIT:
+        return []
+    return [Problem("", f"the feed is {length:,} characters long; Roku's template channel reads a feed only "
+                        f"under {ROKU_FEED_LIMIT:,} (500 KB): carry fewer items")]
 
 
 def format_problems(problems: Iterable[Problem]) -> str:
@@ -75,12 +104,12 @@ def format_problems(problems: Iterable[Problem]) -> str:
 
 def _sorted(problems: Iterable[Problem]) -> list[Problem]:
     """Sort by path, numbers in a path compared as numbers (/movies/2 before /movies/10)."""
+    return sorted(set(problems), key=lambda problem: (path_key(problem.path), problem.message))
 
-    def key(problem: Problem) -> tuple[tuple[tuple[int, int, str], ...], str]:
-        tokens = problem.path.split("/")[1:]
-        return tuple((0, int(t), "") if t.isdigit() else (1, 0, t) for t in tokens), problem.message
 
-    return sorted(set(problems), key=key)
+def path_key(path: str) -> tuple[tuple[int, int, str], ...]:
+    """A JSON pointer's sort key: numbers in it compared as numbers."""
+    return tuple((0, int(t), "") if t.isdigit() else (1, 0, t) for t in path.split("/")[1:])
 
 
 # Schema pass
@@ -299,11 +328,31 @@ _MESSAGES: dict[str, Callable[[ValidationError], str]] = {
 
 
 def _message(error: ValidationError) -> str:
+    """The schema's own wording (``errorMessage``: ``{value}`` is the value, ``{allowed}``
+    an enum's values), else ours; an enum's says which value was meant when it is clear."""
     custom = error.schema.get("errorMessage", {}) if isinstance(error.schema, dict) else {}
+    enum = error.validator == "enum"
     if error.validator in custom:
-        return custom[error.validator].format(value=_show(error.instance))
-    handler = _MESSAGES.get(str(error.validator))
-    return handler(error) if handler else error.message
+        allowed = ", ".join(map(str, error.validator_value)) if enum else ""
+        text = custom[error.validator].format(value=_show(error.instance), allowed=allowed)
+    else:
+        handler = _MESSAGES.get(str(error.validator))
+        text = handler(error) if handler else error.message
+    return text + _meant(error.instance, error.validator_value) if enum else text
+
+
+def _meant(value: object, allowed: list) -> str:
+    """A hint, " (did you mean 'PG13'?)", when ``value`` is an allowed one but for case,
+    spaces, dashes or underscores; else nothing."""
+    if not isinstance(value, str):
+        return ""
+    close = [a for a in allowed if isinstance(a, str) and _loose(a) == _loose(value)]
+    close.sort(key=lambda a: a.casefold() != value.casefold())  # the one differing only in case first
+    return f" (did you mean {_show(close[0])}?)" if close else ""
+
+
+def _loose(text: str) -> str:
+    return re.sub(r"[\s_-]+", "", text).casefold()
 
 
 # Rules a schema cannot say
@@ -343,18 +392,30 @@ def _feed_rules(doc: dict) -> list[Problem]:
     kinds: dict[str, tuple[str, str]] = {}
     located: list[_Item] = []
     problems: list[Problem] = []
+    tags: set[str] = set()
     for kind, item, path in _items(doc):
         located.append((item, path))
         ident = item.get("id")
         if isinstance(ident, str) and _replaces(kinds.get(ident), kind):
             kinds[ident] = (kind, path)
         problems.extend(_description_problems(item, path))
+        tags.update(_tag_key(tag) for tag in _strings(item.get("tags")))
     problems.extend(_duplicate_ids(located))
     playlist_problems, playlist_names = _playlist_rules(doc, kinds)
     problems.extend(playlist_problems)
     for i, category in _dicts(doc.get("categories")):
-        problems.extend(_category_problems(category, f"/categories/{i}", playlist_names))
+        problems.extend(_category_problems(category, f"/categories/{i}", playlist_names, tags))
     return problems
+
+
+def _strings(value: object) -> Iterator[str]:
+    if isinstance(value, list):
+        yield from (v for v in value if isinstance(v, str))
+
+
+def _tag_key(tag: str) -> str:
+    """How a query's tag is matched to an item's: spaces collapsed, case ignored."""
+    return " ".join(tag.split()).casefold()
 
 
 def _replaces(known: tuple[str, str] | None, kind: str) -> bool:
@@ -410,7 +471,8 @@ def _item_id_problems(item_id: str, path: str, kinds: dict[str, tuple[str, str]]
                             "movies, series, short-form videos and TV specials")
 
 
-def _category_problems(category: dict, path: str, playlist_names: set[str]) -> Iterator[Problem]:
+def _category_problems(category: dict, path: str, playlist_names: set[str],
+                       tags: set[str]) -> Iterator[Problem]:
     has_playlist, has_query = "playlistName" in category, "query" in category
     if has_playlist == has_query:
         which = "has both playlistName and query" if has_playlist else "has neither playlistName nor query"
@@ -418,9 +480,74 @@ def _category_problems(category: dict, path: str, playlist_names: set[str]) -> I
     name, query, order = category.get("playlistName"), category.get("query"), category.get("order")
     if isinstance(name, str) and name not in playlist_names:
         yield Problem(f"{path}/playlistName", f"no playlist named {_show(name)} in this feed")
-    if isinstance(query, str) and {"AND", "OR"} <= set(query.split()):
-        yield Problem(f"{path}/query", "mixes AND and OR; join the tags with AND only or with OR only")
+    if isinstance(query, str):
+        yield from _query_problems(query, f"{path}/query", tags)
     if has_playlist and not has_query and order in _QUERY_ORDERS:
         yield Problem(f"{path}/order", f"must be 'manual' for a playlist category, got {_show(order)}")
     if has_query and not has_playlist and order == "manual":
         yield Problem(f"{path}/order", "'manual' is only for playlist categories; use most_recent, chronological or most_popular")
+
+
+def _query_problems(query: str, path: str, tags: set[str]) -> Iterator[Problem]:
+    """A query is tags (which may hold spaces) joined by AND or by OR; each tag must be
+    one that an item of the feed carries, or the category stays empty."""
+    words = query.split()
+    if not words:
+        return
+    if {"AND", "OR"} <= set(words):
+        yield Problem(path, "mixes AND and OR; join the tags with AND only or with OR only")
+    terms: list[list[str]] = [[]]
+    for word in words:
+        if word in ("AND", "OR"):
+            terms.append([])
+        else:
+            terms[-1].append(word)
+    if not all(terms):
+        yield Problem(path, "has an AND or OR with no tag on one side")
+    unknown = [" ".join(t) for t in terms if t and _tag_key(" ".join(t)) not in tags]
+    if unknown:
+        shown = [_show(tag) for tag in unknown]
+        names = f"tags {', '.join(shown[:-1])} and {shown[-1]}" if len(shown) > 1 else f"tag {shown[0]}"
+        lower = any(word in ("and", "or") for tag in unknown for word in tag.split())
+        hint = " (AND and OR are written in capitals)" if lower else ""
+        yield Problem(path, f"no item carries the {names}; a query can only use tags that items of the feed "
+                            f"have{hint}")
+
+
+# What ``validate --media`` fetches
+
+def feed_media(doc: object) -> list[MediaRef]:
+    """The images and videos of a Roku feed, in path order: each item's thumbnail (and a
+    live feed's brandedThumbnail), each season's thumbnail, each video of an item's
+    content. Only http(s) URLs: the schema reports the rest."""
+    if not isinstance(doc, dict):
+        return []
+    found: list[MediaRef] = []
+    for _, item, path in _items(doc):
+        found += _images(item, path, ("thumbnail", "brandedThumbnail"))
+        content = item.get("content")
+        for i, video in _dicts(content.get("videos") if isinstance(content, dict) else None):
+            found += _refs(video, f"{path}/content/videos/{i}", "url", "video", video.get("videoType"))
+    for i, series in _dicts(doc.get("series")):
+        for s, season in _dicts(series.get("seasons")):
+            found += _images(season, f"/series/{i}/seasons/{s}", ("thumbnail",))
+    return sorted(found, key=lambda ref: path_key(ref.path))
+
+
+def search_feed_media(doc: object) -> list[MediaRef]:
+    """The images of a Roku Search feed's assets, in path order."""
+    if not isinstance(doc, dict):
+        return []
+    return [ref for a, asset in _dicts(doc.get("assets")) for i, image in _dicts(asset.get("images"))
+            for ref in _refs(image, f"/assets/{a}/images/{i}", "url", "image")]
+
+
+def _images(node: dict, path: str, fields: tuple[str, ...]) -> list[MediaRef]:
+    return [ref for name in fields for ref in _refs(node, path, name, "image")]
+
+
+def _refs(node: dict, path: str, name: str, kind: str, video_type: object = "") -> list[MediaRef]:
+    url = node.get(name)
+    if not isinstance(url, str) or not url.lower().startswith(("http://", "https://")):
+        return []
+    return [MediaRef(f"{path}/{name}", url, kind, video_type if isinstance(video_type, str) else "")]

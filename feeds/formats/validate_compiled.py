@@ -183,6 +183,10 @@ def _if(c: _Compiler, condition: Any, schema: dict) -> Check:
     return lambda value: then(value) if test(value) else other(value)
 
 
+def _all_of(c: _Compiler, subs: list, schema: dict) -> Check:
+    return _every([c.compile(sub) for sub in subs])
+
+
 def _any_of(c: _Compiler, subs: list, schema: dict) -> Check:
     tests = tuple(c.compile(sub) for sub in subs)
     return lambda value: any(test(value) for test in tests)
@@ -229,6 +233,7 @@ _KEYWORDS: dict[str, Builder] = {
     "if": _if,
     "then": lambda c, sub, schema: None,
     "else": lambda c, sub, schema: None,
+    "allOf": _all_of,
     "anyOf": _any_of,
     "oneOf": _one_of,
     "pattern": _pattern,

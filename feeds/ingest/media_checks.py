@@ -130,6 +130,12 @@ def _manifest(url: str, kind: str, fetched: Fetched) -> Check:
     return Check(url, True, container=kind)
 
 
+def check_file_head(url: str, fetched: Fetched) -> Check:
+    """What the first bytes of a video file (``fetched``, a ranged GET's answer) say:
+    whether it is an MP4, MOV or M4V, and the whole file's size."""
+    return _file(url, fetched)
+
+
 def _file(url: str, fetched: Fetched) -> Check:
     head = fetched.body[:64]
     if head.lstrip()[:1] in (b"<", b"{") or fetched.content_type.startswith("text/"):

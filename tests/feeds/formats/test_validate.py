@@ -14,9 +14,12 @@ from jsonschema import Draft202012Validator
 
 import feeds.formats.validate as validate_module
 from feeds.formats.validate import (
+    MediaRef,
     Memo,
     Problem,
+    feed_media,
     format_problems,
+    search_feed_media,
     validate_bytes,
     validate_feed,
     validate_search_feed,
@@ -158,7 +161,8 @@ BROKEN = [
      "/shortFormVideos/0/shortDescription", "must be at most 200 characters, got 231"),
     ("longDescription at most 500", _set("/movies/0/longDescription", "x" * 501), "/movies/0/longDescription",
      "at most 500 characters, got 501"),
-    ("tag at most 20", _set("/shortFormVideos/0/tags/1", "x" * 21), "/shortFormVideos/0/tags/1", "at most 20 characters"),
+    ("tag at most 20", _set("/shortFormVideos/0/tags/2", "x" * 21), "/shortFormVideos/0/tags/2",
+     "at most 20 characters"),
     ("playlist name at most 20", _set("/playlists/1", {"name": "x" * 21, "itemIds": []}), "/playlists/1/name",
      "at most 20 characters, got 21"),
     ("releaseDate is YYYY-MM-DD", _set("/movies/0/releaseDate", "02/01/2024"), "/movies/0/releaseDate", "YYYY-MM-DD"),
@@ -184,6 +188,24 @@ BROKEN = [
     ("trickPlay quality enum", _set("/movies/0/content/trickPlayFiles/0/quality", "SD"),
      "/movies/0/content/trickPlayFiles/0/quality", "is not allowed"),
     ("ratingSource enum", _set("/movies/0/rating/ratingSource", "FCC"), "/movies/0/rating/ratingSource", "USA_PR"),
+    ("rating from its source's list", _set("/movies/0/rating/rating", "TVPG"), "/movies/0/rating/rating",
+     "'TVPG' is not an MPAA rating; use one of: G, PG, PG13, R, NC17, NR, UNRATED"),
+    ("rating as Roku spells it", _set("/movies/0/rating/rating", "PG-13"), "/movies/0/rating/rating",
+     "(did you mean 'PG13'?)"),
+    ("a USA_PR rating", _set("/movies/0/rating", {"rating": "R", "ratingSource": "USA_PR"}),
+     "/movies/0/rating/rating", "not a USA_PR rating; use one of: TVY, TVY7, TVY14, TVG, TVPG, TV14, TVMA, PG, NR"),
+    ("a BBFC rating", _set("/movies/0/rating", {"rating": "PG13", "ratingSource": "BBFC"}),
+     "/movies/0/rating/rating", "not a BBFC rating; use one of: U, Uc, PG, 12, 12A, 15, 18, R18, NR"),
+    ("a CHVRS rating", _set(f"{EP}/rating", {"rating": "14+", "ratingSource": "CHVRS"}),
+     f"{EP}/rating/rating", "not a CHVRS rating"),
+    ("a CPR rating", _set("/liveFeeds/0/rating", {"rating": "14A", "ratingSource": "CPR"}),
+     "/liveFeeds/0/rating/rating", "not a CPR rating; use one of: C, C8, G, PG, 14+, 18+, E, NR, UNRATED"),
+    ("a UK_CP rating", _set("/shortFormVideos/0/rating", {"rating": "TV14", "ratingSource": "UK_CP"}),
+     "/shortFormVideos/0/rating/rating", "not a UK_CP rating"),
+    ("a rating is a string", _set("/movies/0/rating/rating", 12), "/movies/0/rating/rating",
+     "12 is not an MPAA rating"),
+    ("an enum hint for case", _set(f"{VIDEO}/videoType", "hls"), f"{VIDEO}/videoType",
+     "(did you mean 'HLS'?)"),
     ("credit role enum", _set("/movies/0/credits/0/role", "writer"), "/movies/0/credits/0/role", "screenwriter"),
     ("idType enum", _set("/movies/0/externalIds/0/idType", "imdb"), "/movies/0/externalIds/0/idType", "IMDB"),
     ("category order enum", _set("/categories/1/order", "newest"), "/categories/1/order", "most_recent"),
@@ -211,6 +233,18 @@ BROKEN = [
      "not a real calendar date"),
     ("birthDate is a real date", _set("/movies/0/credits/0/birthDate", "1970-13-01"), "/movies/0/credits/0/birthDate",
      "not a real calendar date"),
+    ("birthDate is not a leap day of a common year", _set("/movies/0/credits/0/birthDate", "1971-02-29"),
+     "/movies/0/credits/0/birthDate", "'1971-02-29' is not a real calendar date"),
+    ("birthDate is YYYY-MM-DD", _set("/movies/0/credits/0/birthDate", "11/03/1952"),
+     "/movies/0/credits/0/birthDate", "must be a date as YYYY-MM-DD, got '11/03/1952'"),
+    ("birthDate is a string", _set("/movies/0/credits/0/birthDate", 19520311),
+     "/movies/0/credits/0/birthDate", "must be a string"),
+    ("query tags are the items' tags", _set("/categories/1/query", "politics OR cooking OR reality shows"),
+     "/categories/1/query", "no item carries the tags 'cooking' and 'reality shows'"),
+    ("query operators in capitals", _set("/categories/1/query", "politics and world"), "/categories/1/query",
+     "(AND and OR are written in capitals)"),
+    ("query operator between tags", _set("/categories/1/query", "politics OR"), "/categories/1/query",
+     "has an AND or OR with no tag on one side"),
     ("dateAdded is a real date-time", _set("/movies/0/content/dateAdded", "2023-02-29T10:00:00Z"),
      "/movies/0/content/dateAdded", "not a real date and time"),
     ("lastUpdated time in range", _set("/lastUpdated", "2024-05-31T24:00:00+00:00"), "/lastUpdated", "not a real date and time"),
@@ -225,6 +259,130 @@ def test_broken_feed_reports_the_exact_place(mutate: Mutation, pointer: str, phr
     problems = validate_feed(doc)
     assert [p for p in problems if p.path == pointer and phrase in p.message], problems
     assert all(p.path == pointer for p in problems), problems
+
+
+def roku_examples_feed() -> dict:
+    """Roku's own examples (rokudev/feed-specifications, direct-publisher-feed-specification.md)
+    as one feed: their shared id made two, the caption's capitalised "Language" corrected,
+    and the short-form video given the tags of the query category's example."""
+    cdn = "https://example.org/cdn"
+    content = {"dateAdded": "2015-11-11T22:21:37+00:00",
+               "videos": [{"url": f"{cdn}/videos/1509428502952", "quality": "UHD", "videoType": "HLS"}],
+               "captions": [{"url": f"{cdn}/subtitles/1509428502952/sub-fr.srt", "language": "fr",
+                             "captionType": "CLOSED_CAPTION"}],
+               "trickPlayFiles": [{"url": f"{cdn}/trickplayFiles/1509428502952/1", "quality": "FHD"}],
+               "duration": 1290}
+    return {
+        "providerName": "Acme Productions", "lastUpdated": "2015-11-11T22:21:37+00:00", "language": "en",
+        "movies": [{
+            "id": "1509428502952", "title": "Sample Movie", "content": content,
+            "genres": ["drama", "comedy", "horror"],
+            "thumbnail": f"{cdn}/thumbnails/1509428502952/1", "releaseDate": "2016-01-01",
+            "shortDescription": "Incredible movie description",
+            "longDescription": "Even more incredible and longer movie description",
+            "tags": ["amazing", "drama", "comedy", "horror"],
+            "credits": [{"name": "Douglas N. Adams", "role": "screenwriter", "birthDate": "1952-03-11"}],
+            "rating": {"rating": "PG", "ratingSource": "USA_PR"},
+            "externalIds": [{"id": "tt0371724", "idType": "IMDB"}],
+        }],
+        "shortFormVideos": [{
+            "id": "1509428502953", "title": "The Amazing Short-form Video", "content": content,
+            "thumbnail": f"{cdn}/thumbnails/1509428502952/1",
+            "shortDescription": "Astonishing short-form video", "releaseDate": "2016-01-01",
+            "tags": ["cooking", "reality shows"],
+        }],
+        "playlists": [{"name": "featured content", "itemIds": ["1509428502952", "1509428502953"]}],
+        "categories": [
+            {"name": "Cooking Shows", "query": "cooking AND reality shows", "order": "most_popular"},
+            {"name": "Featured", "playlistName": "featured content", "order": "manual"},
+        ],
+    }
+
+
+def test_roku_own_examples_are_valid() -> None:
+    assert validate_feed(roku_examples_feed()) == []
+    assert validate_bytes(orjson.dumps(roku_examples_feed())) == []
+
+
+def test_each_rating_of_roku_list_is_taken_by_a_source_and_the_schema_says_which() -> None:
+    with open("feeds/formats/schemas/roku-feed.json", encoding="utf-8") as f:
+        defs = json.load(f)["$defs"]
+    in_schema = {source: defs[f"rating_{source}"]["then"]["properties"]["rating"]["enum"]
+                 for source in RATINGS}
+    assert in_schema == RATINGS
+    assert ROKU_RATINGS <= {rating for ratings in RATINGS.values() for rating in ratings}
+    for source, ratings in RATINGS.items():
+        doc = minimal_feed()
+        doc["movies"] = [{**copy.deepcopy(doc["movies"][0]), "id": f"m{i}",
+                          "rating": {"rating": rating, "ratingSource": source}}
+                         for i, rating in enumerate(ratings)]
+        doc["playlists"][0]["itemIds"].remove("m1")
+        assert validate_feed(doc) == [], source
+        assert validate_feed(doc, Memo()) == [], source
+
+
+def test_a_rating_of_an_unknown_source_is_one_problem_and_its_rating_still_checked() -> None:
+    doc = minimal_feed()
+    doc["movies"][0]["rating"] = {"rating": "", "ratingSource": "TV"}
+    assert validate_feed(doc) == [
+        Problem("/movies/0/rating/rating", "must not be empty"),
+        Problem("/movies/0/rating/ratingSource",
+                "'TV' is not allowed; use one of: BBFC, CHVRS, CPR, MPAA, UK_CP, USA_PR"),
+    ]
+
+
+def test_a_query_matches_tags_whatever_their_case_and_spacing() -> None:
+    doc = minimal_feed()
+    doc["shortFormVideos"][0]["tags"] = ["World  News", "politics"]
+    doc["categories"][1]["query"] = "world news AND Politics"
+    assert validate_feed(doc) == []
+
+
+def test_a_feed_too_long_for_roku_template_channel_is_a_problem_at_the_root() -> None:
+    doc = minimal_feed()
+    video = doc["shortFormVideos"][0]
+    doc["shortFormVideos"] = [{**copy.deepcopy(video), "id": f"v{i}"} for i in range(1, 1600)]
+    data = orjson.dumps(doc)
+    assert len(data) >= 500 * 1024
+    assert validate_feed(doc) == []
+    [problem] = validate_bytes(data)
+    assert problem.path == "" and f"the feed is {len(data):,} characters long" in problem.message
+    assert "reads a feed only under 512,000 (500 KB)" in problem.message
+
+
+def test_the_length_roku_counts_is_in_characters_not_bytes() -> None:
+    doc = minimal_feed()
+    doc["shortFormVideos"] = [{**copy.deepcopy(doc["shortFormVideos"][0]), "id": f"v{i}",
+                               "longDescription": "é" * 500} for i in range(1, 500)]
+    data = orjson.dumps(doc)
+    assert len(data) >= 500 * 1024 > len(data.decode())
+    assert validate_bytes(data) == []
+
+
+def test_the_media_of_a_feed_are_its_thumbnails_and_videos_in_path_order() -> None:
+    doc = minimal_feed()
+    doc["series"][0]["seasons"][0]["thumbnail"] = "https://cdn.example.com/season.jpg"
+    doc["tvSpecials"][0]["thumbnail"] = "img.jpg"  # not a URL: the schema says so, nothing to fetch
+    doc["liveFeeds"][0]["content"]["videos"][0]["videoType"] = 3
+    refs = feed_media(doc)
+    assert [ref.path for ref in refs] == [
+        "/liveFeeds/0/brandedThumbnail", "/liveFeeds/0/content/videos/0/url", "/liveFeeds/0/thumbnail",
+        "/movies/0/content/videos/0/url", "/movies/0/thumbnail",
+        *(f"{EP[:-1]}{n}/{field}" for n in (0, 1) for field in ("content/videos/0/url", "thumbnail")),
+        "/series/0/seasons/0/thumbnail", "/series/0/thumbnail",
+        "/series/1/episodes/0/content/videos/0/url", "/series/1/episodes/0/thumbnail", "/series/1/thumbnail",
+        "/shortFormVideos/0/content/videos/0/url", "/shortFormVideos/0/thumbnail",
+        "/tvSpecials/0/content/videos/0/url",
+    ]
+    master = "https://cdn.example.com/v/master.m3u8"
+    assert refs[1] == MediaRef("/liveFeeds/0/content/videos/0/url", master, "video")
+    assert refs[3].video_type == "MP4" and refs[4] == MediaRef("/movies/0/thumbnail", IMG, "image")
+    assert feed_media([]) == feed_media({"movies": "none"}) == []
+
+
+def test_the_media_of_a_search_feed_are_its_images() -> None:
+    assert search_feed_media(minimal_search_feed()) == [MediaRef("/assets/0/images/0/url", IMG, "image")]
+    assert search_feed_media({"assets": [{"images": [{"url": 5}]}, "x"]}) == []
 
 
 def test_root_must_be_an_object() -> None:
@@ -322,6 +480,12 @@ SEARCH_BROKEN = [
     ("a main image", _set(f"{A}/images/0/type", "background"), f"{A}/images", "type 'main'"),
     ("releaseDate real", _set(f"{A}/releaseDate", "2024-02-30"), f"{A}/releaseDate", "real calendar date"),
     ("rating source enum", _set(f"{A}/advisoryRatings/0/source", "TV"), f"{A}/advisoryRatings/0/source", "is not allowed"),
+    ("rating from its source's list", _set(f"{A}/advisoryRatings/0/value", "PG-13"),
+     f"{A}/advisoryRatings/0/value", "'PG-13' is not a USA_PR rating; use one of: NR, TV-Y, TVY"),
+    ("an MPAA rating", _set(f"{A}/advisoryRatings/0", {"source": "MPAA", "value": "TV-MA"}),
+     f"{A}/advisoryRatings/0/value", "is not an MPAA rating; use one of: NR, G, PG, PG13, PG-13, R"),
+    ("an RTC rating as Roku spells it", _set(f"{A}/advisoryRatings/0", {"source": "RTC", "value": "b15"}),
+     f"{A}/advisoryRatings/0/value", "(did you mean 'B15'?)"),
     ("license enum", _set(f"{A}/content/playOptions/0/license", "ads"), f"{A}/content/playOptions/0/license", "free"),
     ("playId required", _drop(f"{A}/content/playOptions/0/playId"), f"{A}/content/playOptions/0", "'playId'"),
     ("price for rentals", _set(f"{A}/content/playOptions/0/license", "rental"), f"{A}/content/playOptions/0", "'price'"),
@@ -341,6 +505,19 @@ def test_broken_search_feed_reports_the_exact_place(mutate: Mutation, pointer: s
 # Property: the validator accepts every feed built by the rules
 
 ID_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-"
+# Each source's ratings: all of Roku's list, each under the sources whose system it is.
+RATINGS = {
+    "BBFC": ["U", "Uc", "PG", "12", "12A", "15", "18", "R18", "NR", "UNRATED"],
+    "CHVRS": ["G", "PG", "14A", "18A", "R", "A", "E", "NR", "UNRATED"],
+    "CPR": ["C", "C8", "G", "PG", "14+", "18+", "E", "NR", "UNRATED"],
+    "MPAA": ["G", "PG", "PG13", "R", "NC17", "NR", "UNRATED"],
+    "UK_CP": ["U", "Uc", "PG", "12", "12A", "15", "18", "R18", "A", "AA", "NR", "UNRATED"],
+    "USA_PR": ["TVY", "TVY7", "TVY14", "TVG", "TVPG", "TV14", "TVMA", "PG", "NR", "UNRATED"],
+}
+# Roku's list of parental ratings (direct-publisher-feed-specification.md), which names no sources.
+ROKU_RATINGS = {"12", "12A", "14+", "14A", "15", "18", "18+", "18A", "A", "AA", "C", "C8", "E", "G", "NC17",
+                "PG", "PG13", "R", "R18", "TV14", "TVG", "TVMA", "TVPG", "TVY", "TVY14", "TVY7", "U", "Uc",
+                "UNRATED"}
 GENRES = ["action", "animals", "comedy", "documentary", "news", "science fiction", "sports", "technology"]
 tags = st.text("abcdefghijklmnopqrstuvwxyz-", min_size=1, max_size=20)
 titles = st.text(min_size=1, max_size=80)
@@ -396,8 +573,8 @@ extras = {
     "credits": st.lists(st.fixed_dictionaries(
         {"name": titles, "role": st.sampled_from(["actor", "anchor", "host", "narrator", "director"])},
         optional={"birthDate": dates})),
-    "rating": st.fixed_dictionaries({"rating": st.sampled_from(["TVG", "TVPG", "TV14", "PG", "UNRATED"]),
-                                     "ratingSource": st.sampled_from(["BBFC", "CHVRS", "CPR", "MPAA", "UK_CP", "USA_PR"])}),
+    "rating": st.sampled_from(sorted(RATINGS)).flatmap(lambda source: st.fixed_dictionaries(
+        {"rating": st.sampled_from(RATINGS[source]), "ratingSource": st.just(source)})),
     "externalIds": st.lists(st.fixed_dictionaries({"id": titles, "idType": st.sampled_from(["TMS", "ROVI", "IMDB", "EIDR"])})),
 }
 genres = st.lists(st.sampled_from(GENRES), min_size=1, max_size=3)
@@ -445,19 +622,23 @@ def feeds(draw: st.DrawFn) -> dict:
     names = draw(st.lists(st.text(min_size=1, max_size=20), max_size=3, unique=True))
     doc["playlists"] = [{"name": n, "itemIds": draw(st.lists(st.sampled_from(listable), max_size=5)) if listable else []}
                         for n in names]
-    doc["categories"] = draw(st.lists(categories(names), max_size=4))
+    carried = sorted({tag for key in KINDS for item in doc.get(key, []) for tag in item.get("tags", [])})
+    doc["categories"] = draw(st.lists(categories(names, carried), max_size=4)) if names or carried else []
     return doc
 
 
-def categories(playlist_names: list[str]) -> st.SearchStrategy[dict]:
-    query = st.builds(lambda ts, op: f" {op} ".join(ts), st.lists(tags, min_size=1, max_size=3), st.sampled_from(["AND", "OR"]))
-    by_query = st.fixed_dictionaries({"name": titles, "query": query,
-                                      "order": st.sampled_from(["most_recent", "chronological", "most_popular"])})
-    if not playlist_names:
-        return by_query
-    by_playlist = st.fixed_dictionaries({"name": titles, "playlistName": st.sampled_from(playlist_names),
-                                         "order": st.just("manual")})
-    return by_query | by_playlist
+def categories(playlist_names: list[str], carried: list[str]) -> st.SearchStrategy[dict]:
+    """Categories of the playlists, or of queries joining tags the items carry."""
+    choices = []
+    if carried:
+        joined = st.lists(st.sampled_from(carried), min_size=1, max_size=3)
+        query = st.builds(lambda ts, op: f" {op} ".join(ts), joined, st.sampled_from(["AND", "OR"]))
+        order = st.sampled_from(["most_recent", "chronological", "most_popular"])
+        choices.append(st.fixed_dictionaries({"name": titles, "query": query, "order": order}))
+    if playlist_names:
+        choices.append(st.fixed_dictionaries({"name": titles, "playlistName": st.sampled_from(playlist_names),
+                                              "order": st.just("manual")}))
+    return st.one_of(choices)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
