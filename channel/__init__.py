@@ -40,6 +40,8 @@ def create_app(settings: Settings | None = None, *, run_tasks: bool = False,
         publishes,
         tools,
         webhooks,
+        websub,
+        websub_admin,
     )
     from channel.cli import register
 
@@ -56,8 +58,8 @@ def create_app(settings: Settings | None = None, *, run_tasks: bool = False,
             sys.stderr.write(f"channel: {exc}\n")
             raise SystemExit(BOOT_ERROR) from None
     errors.init_app(app)
-    for module in (public, api, admin, publishes, editorial, webhooks, console, health, media, metrics,
-                   tools, preview, docs):
+    for module in (public, api, admin, publishes, editorial, webhooks, websub, websub_admin, console,
+                   health, media, metrics, tools, preview, docs):
         app.register_blueprint(module.bp)
     register(app)
     app.wsgi_app = FeedFastPath(app.wsgi_app, app.extensions["backend"].snapshots)

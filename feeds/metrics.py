@@ -31,6 +31,16 @@ CACHE_LOOKUPS = Counter("channel_cache_lookups_total",
 CONSOLE_SIGN_INS = Counter("channel_console_sign_ins_total",
                            "Sign-ins to the ops console by outcome: ok, or wrong_token (answered "
                            "after a delay).", ["outcome"])
+WEBSUB_PUSHES = Counter("channel_websub_pushes_total",
+                        "WebSub content distributions received, by outcome: accepted (a refresh was "
+                        "asked for), coalesced (one was already waiting), bad_signature, "
+                        "missing_signature, malformed_signature (answered 2xx, ignored), "
+                        "source_disabled, unknown_subscription (answered 410), too_large (413), "
+                        "enqueue_failed (503, the hub sends it again).", ["outcome"])
+WEBSUB_VERIFICATIONS = Counter("channel_websub_verifications_total",
+                               "WebSub hub requests at a callback (GET), by mode (subscribe, "
+                               "unsubscribe, denied, other) and outcome: confirmed, recorded "
+                               "(a denial) or refused (404).", ["mode", "outcome"])
 
 
 def render() -> tuple[bytes, str]:

@@ -57,6 +57,14 @@ class Settings:
     keep_publishes: int = 50
     keep_days: float = 7.0
     media_checks: bool = True
+    # WebSub (``CHANNEL_WEBSUB``, on by default): subscribe to the hubs that feeds advertise,
+    # asking for ``CHANNEL_WEBSUB_LEASE_SECONDS``; while a lease is active the source is
+    # polled ``CHANNEL_WEBSUB_POLL_FACTOR`` times less often, never less than once in
+    # ``CHANNEL_WEBSUB_POLL_MAX`` seconds (nor more often than its own interval).
+    websub_enabled: bool = True
+    websub_lease_seconds: int = 10 * 86400
+    websub_poll_factor: float = 4.0
+    websub_poll_max: int = 6 * 3600
 
     def retention(self) -> Retention:
         return Retention(keep=self.keep_publishes, days=self.keep_days)
@@ -90,4 +98,8 @@ class Settings:
             keep_publishes=int(env.get("CHANNEL_KEEP_PUBLISHES") or 50),
             keep_days=float(env.get("CHANNEL_KEEP_DAYS") or 7),
             media_checks=_flag(env.get("CHANNEL_MEDIA_CHECKS") or "1"),
+            websub_enabled=_flag(env.get("CHANNEL_WEBSUB") or "1"),
+            websub_lease_seconds=int(env.get("CHANNEL_WEBSUB_LEASE_SECONDS") or 10 * 86400),
+            websub_poll_factor=float(env.get("CHANNEL_WEBSUB_POLL_FACTOR") or 4),
+            websub_poll_max=int(env.get("CHANNEL_WEBSUB_POLL_MAX") or 6 * 3600),
         )

@@ -25,7 +25,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
     configure_logging()
     settings = settings or Settings.from_env()
     app = Celery("channel", broker=settings.redis_url or "redis://127.0.0.1:6379/0",
-                 include=["workers.tasks", "workers.webhooks"])
+                 include=["workers.tasks", "workers.webhooks", "workers.websub"])
     app.conf.update(
         task_acks_late=True,
         task_reject_on_worker_lost=True,

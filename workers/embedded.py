@@ -9,6 +9,7 @@ from datetime import timedelta
 from feeds import events, webhooks
 from feeds.backend import Backend
 from feeds.store import schedule
+from workers import websub
 from workers.jobs import notify, publish, refresh_and_publish
 
 log = logging.getLogger("workers.embedded")
@@ -31,13 +32,18 @@ class EmbeddedRunner(threading.Thread):
     def tick(self) -> list[int]:
         try:
             dispatched = schedule.tick(self.backend.Session, self.refresh, STALE_AFTER, STALE_AFTER,
-                                       publish=self.publish)
+                                       publish=self.publish,
+                                       push_polling=websub.push_polling(self.backend))
             notify(self.backend, events.stale_channels)
             notify(self.backend, webhooks.overdue)
-            return dispatched
         except Exception:
             log.exception("tick failed")
             return []
+        try:
+            websub.run_here(self.backend)
+        except Exception:
+            log.exception("websub discoveries and renewals failed")
+        return dispatched
 
     def refresh(self, source_id: int) -> None:
         try:

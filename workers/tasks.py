@@ -22,7 +22,7 @@ from feeds.settings import Settings
 from feeds.snapshots import CacheUnavailable
 from feeds.store import schedule
 from feeds.store.runs import record_failures, refuse_run
-from workers import jobs
+from workers import jobs, websub
 from workers.celery_app import HARD_TIME_LIMIT, VISIBILITY_TIMEOUT, celery
 
 log = logging.getLogger("workers.tasks")
@@ -46,13 +46,18 @@ def backend() -> Backend:
 def tick() -> list[int]:
     """A run queued for longer than the visibility timeout lost its message; one
     running for longer than the hard time limit lost its worker. A channel where a
-    pin lapsed is published again. A channel gone stale is told to its webhooks."""
+    pin lapsed is published again. A channel gone stale is told to its webhooks. WebSub
+    discoveries and subscription renewals that are due are handed out."""
     dispatched = schedule.tick(backend().Session, lambda source_id: refresh.delay(source_id),
                                queued_for=timedelta(seconds=VISIBILITY_TIMEOUT),
                                running_for=timedelta(seconds=HARD_TIME_LIMIT + 60),
-                               publish=request_publish)
+                               publish=request_publish, push_polling=websub.push_polling(backend()))
     jobs.notify(backend(), events.stale_channels)
     jobs.notify(backend(), webhooks.overdue)
+    try:
+        websub.dispatch(backend())
+    except Exception:
+        log.exception("websub discoveries and renewals not dispatched")
     return dispatched
 
 

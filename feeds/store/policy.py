@@ -6,6 +6,7 @@ jitter so that many failing sources do not all come back at once), and after
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 MAX_BACKOFF = 6 * 3600
@@ -30,3 +31,24 @@ def next_due_after_failure(now: datetime, every: int, failures: int,
 
 def should_disable(failures: int) -> bool:
     return failures >= DISABLE_AFTER
+
+
+@dataclass(frozen=True)
+class PushPolling:
+    """How a source whose hub pushes to us (an active WebSub lease) is still polled, as a
+    safety net: ``factor`` times less often than its interval, but at least every
+    ``max_seconds`` (and never more often than its own interval)."""
+
+    factor: float = 4.0
+    max_seconds: int = 6 * 3600
+
+    def interval(self, every: int) -> int:
+        return max(every, min(int(every * self.factor), self.max_seconds))
+
+
+def next_poll_while_pushed(last_refresh: datetime, every: int, lease_expires: datetime,
+                           polling: PushPolling) -> datetime:
+    """When a pushed source is next polled: the slower interval after its last refresh
+    (a push's refresh counts), and at the latest when its lease ends, so that a hub gone
+    quiet past its lease leaves the source on its normal schedule again."""
+    return min(last_refresh + timedelta(seconds=polling.interval(every)), lease_expires)

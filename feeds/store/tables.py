@@ -320,3 +320,48 @@ class Delivery(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     status: Mapped[str] = mapped_column(String(16), default=DELIVERY_PENDING)
     attempts: Mapped[list] = mapped_column(JSON, default=list)
+
+
+WEBSUB_STATES = ("unknown", "none", "new", "pending", "active", "expired", "failed", "denied")
+"""``unknown``: not looked at yet; ``none``: the feed advertises no hub; ``new``: a hub was
+found and not asked yet; ``pending``: asked, waiting for the hub to verify; ``active``:
+verified, within its lease; ``expired``: the lease ended without a verified renewal;
+``failed``: the hub refused or could not be reached; ``denied``: the hub said no."""
+
+
+class WebSubSubscription(Base):
+    """A source's WebSub state: what its feed advertised when last looked at (the
+    discovery record, one per feed source) and its subscription at that hub.
+    ``callback_id`` is the unguessable last part of the callback URL, ``secret`` the
+    HMAC key of the pushes; both change when the hub or the topic do."""
+
+    __tablename__ = "websub_subscriptions"
+    __table_args__ = (UniqueConstraint("source_id", name="uq_websub_source"),
+                      UniqueConstraint("callback_id", name="uq_websub_callback"),
+                      Index("ix_websub_discover_at", "discover_at"),
+                      Index("ix_websub_renew_at", "renew_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    callback_id: Mapped[str] = mapped_column(String(64))
+    secret: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(16), default="unknown")
+    source_url: Mapped[str] = mapped_column(String(2048), default="")
+    hub: Mapped[str] = mapped_column(String(2048), default="")
+    topic: Mapped[str] = mapped_column(String(2048), default="")
+    discover_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    discovered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    renew_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    lease_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    lease_expires: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    denied_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str] = mapped_column(Text, default="")
+    pushes: Mapped[int] = mapped_column(Integer, default=0)
+    last_push_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    rejected_pushes: Mapped[int] = mapped_column(Integer, default=0)
+    last_rejected_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_rejection: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
