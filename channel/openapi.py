@@ -8,7 +8,7 @@ from functools import cache
 
 from apispec import APISpec
 
-from channel import openapi_console, openapi_ops
+from channel import openapi_console, openapi_ops, openapi_websub
 from channel.openapi_parts import (
     BOOLEAN,
     CACHE_HEADERS,
@@ -67,7 +67,12 @@ SCHEMAS: dict[str, dict] = {
         channel=STRING, author=STRING, language=STRING, updated=nullable("string", format="date-time"),
         body={**array(STRING), "description": "Paragraphs, plain text."},
         body_html={**STRING, "description": "The body as sanitised HTML."},
-        tags=array(STRING), videos=array(ref("Video")), related=array(ref("ItemSummary")))]},
+        tags=array(STRING), videos=array(ref("Video")), captions=array(ref("Caption")),
+        related=array(ref("ItemSummary")))]},
+    "Caption": shape(url=URL, language={**STRING, "description": "As the publisher gave it (BCP 47)."},
+                     name=STRING, kind={"enum": ["captions", "subtitles"]},
+                     format={**STRING, "description": "`hls`: a subtitle group inside the HLS stream, "
+                                                      "played from it; else a side-car file."}),
     "Channel": shape(id=STRING, title=STRING, provider=STRING, language=STRING, timezone=STRING),
     "Home": shape(channel=ref("Channel"), live=array(ref("ItemSummary")),
                   rows=array(shape(name=STRING, items=array(ref("ItemSummary"))))),
@@ -304,6 +309,7 @@ def admin_paths(spec: APISpec) -> None:
     openapi_ops.history_paths(spec, admin_op, CHANNEL_ID)
     openapi_ops.editorial_paths(spec, admin_op, CHANNEL_ID)
     openapi_ops.webhook_paths(spec, admin_op, CHANNEL_ID)
+    openapi_websub.websub_paths(spec, admin_op)
 
 
 def developer_paths(spec: APISpec) -> None:
@@ -343,7 +349,7 @@ def openapi() -> dict:
         "`{\"error\": str, \"status\": int}`.")})
     spec.components.security_scheme("admin", {
         "type": "http", "scheme": "bearer", "description": "The `CHANNEL_ADMIN_TOKEN`."})
-    for name, schema in (SCHEMAS | openapi_ops.SCHEMAS).items():
+    for name, schema in (SCHEMAS | openapi_ops.SCHEMAS | openapi_websub.SCHEMAS).items():
         spec.components.schema(name, schema)
     for add in (public_paths, api_paths, health_paths, admin_paths, openapi_console.console_paths,
                 developer_paths):
