@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session as OrmSession, sessionmaker
 
 from feeds.dates import utcnow
 from feeds.publish import PublishReport
@@ -35,14 +35,25 @@ def new_media_problems(Session: sessionmaker, report: PublishReport) -> list[int
     if not problems:
         return []
     with Session() as session:
-        before = session.scalars(select(Publish.report).where(Publish.channel_id == report.channel)
-                                 .order_by(Publish.id.desc()).offset(1).limit(1)).first() or {}
+        before = _report_before(session, report)
     known = {_problem_key(problem) for problem in media_problems(before)}
     new = [problem for problem in problems if _problem_key(problem) not in known]
     if not new:
         return []
     return _queue(Session, report.channel, "media.problem",
                   {"count": len(new), "problems": new[:MAX_PROBLEMS_TOLD]})
+
+
+def _report_before(session: OrmSession, report: PublishReport) -> dict:
+    """The report of the channel's publish recorded just before ``report``'s. Not simply
+    the second newest: another publish of the channel (a refresh's, an editor's) may
+    have been recorded since this one, and this one would then be compared with itself."""
+    at = datetime.fromisoformat(report.published_at)
+    this = session.scalar(select(func.max(Publish.id)).where(Publish.channel_id == report.channel,
+                                                             Publish.published_at == at))
+    query = select(Publish.report).where(Publish.channel_id == report.channel)
+    query = query.where(Publish.id < this) if this is not None else query.where(Publish.published_at < at)
+    return session.scalars(query.order_by(Publish.id.desc()).limit(1)).first() or {}
 
 
 def _problem_key(problem: dict) -> tuple:

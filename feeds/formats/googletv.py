@@ -23,7 +23,7 @@ from feeds.formats.renditions import ADAPTIVE, is_url
 from feeds.formats.roku import Playable, RokuBuild
 from feeds.formats.search import QUALITIES, search_country
 from feeds.settings import public_url
-from feeds.store.tables import Channel
+from feeds.store.tables import Channel, Item
 
 CONTEXT = "http://schema.org"
 PLATFORMS = ["http://schema.org/AndroidTVPlatform", "http://schema.org/AndroidPlatform"]
@@ -33,7 +33,8 @@ DESCRIPTION_LIMIT = 300
 ALWAYS = timedelta(days=20 * 365)
 """Google wants an end to every availability window; for content that stays, one 20
 years on. Counted from the item's publication, so that the bytes do not change between
-two publishes of the same content (and its ETag stays)."""
+two publishes of the same content (and its ETag stays). An item with a validity window
+(``dcterms:valid``) is available exactly within it, as the Roku feed says."""
 VIDEO_FORMATS = {"SD": "SD", "HD": "HD", "FHD": "HD", "UHD": "4K"}
 FREE = {"@type": "Offer", "category": "free", "price": 0, "priceCurrency": "USD"}
 """Nothing to pay: a price of 0 (in whatever currency; Google wants one named)."""
@@ -61,18 +62,26 @@ def entity_id(content_id: str, base: str) -> str:
     return f"{base}api/v1/items/{quote(content_id, safe='')}"
 
 
-def access(starts: datetime, regions: list[str]) -> dict:
+def availability(item: Item) -> tuple[datetime, datetime]:
+    """When the item may be watched: its validity window where the publisher gave one,
+    else from its publication on (for ``ALWAYS``)."""
+    starts = item.valid_from or item.published
+    return starts, item.valid_until or starts + ALWAYS
+
+
+def access(starts: datetime, regions: list[str], ends: datetime | None = None) -> dict:
     return {"@type": "ActionAccessSpecification", "category": "nologinrequired",
-            "availabilityStarts": utc_iso(starts), "availabilityEnds": utc_iso(starts + ALWAYS),
+            "availabilityStarts": utc_iso(starts), "availabilityEnds": utc_iso(ends or starts + ALWAYS),
             "eligibleRegion": [{"@type": "Country", "name": code.upper()} for code in regions],
             "expectsAcceptanceOf": FREE}
 
 
-def watch_action(link: str, language: str, starts: datetime, regions: list[str]) -> dict:
+def watch_action(link: str, language: str, starts: datetime, regions: list[str],
+                 ends: datetime | None = None) -> dict:
     return {"@type": "WatchAction",
             "target": {"@type": "EntryPoint", "urlTemplate": link, "inLanguage": language,
                        "actionPlatform": PLATFORMS},
-            "actionAccessibilityRequirement": access(starts, regions)}
+            "actionAccessibilityRequirement": access(starts, regions, ends)}
 
 
 def best_video(videos: list[dict]) -> dict:
@@ -105,13 +114,14 @@ class GoogleFeedMaker:
         doc = self.entity("VideoObject", playable)
         if is_url(item.url):
             doc["url"] = item.url
+        starts, ends = availability(item)
         doc |= {"thumbnailUrl": tile_url(item, fields["thumbnail"], self.base),
                 "uploadDate": utc_iso(item.published),
                 "duration": iso_duration(fields["content"]["duration"]),
                 "contentUrl": best_video(fields["content"]["videos"])["url"],
                 "potentialAction": watch_action(
                     deep_link(self.channel.id, playable.id, playable.media_type, self.base),
-                    doc["inLanguage"], item.published, self.regions)}
+                    doc["inLanguage"], starts, self.regions, ends)}
         return doc
 
     def service(self, video_format: str) -> dict:

@@ -8,7 +8,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from feeds.store.tables import Item, Publish
+from feeds.store.tables import Channel, Item, Publish
 
 
 def showing(now: datetime) -> ColumnElement[bool]:
@@ -19,8 +19,12 @@ def showing(now: datetime) -> ColumnElement[bool]:
 
 def windows_turned(session: Session, now: datetime) -> list[str]:
     """Channels with an item whose window opened or closed since the channel was last
-    published: their feeds are out of date although nothing upstream changed."""
+    published: their feeds are out of date although nothing upstream changed. A channel
+    ops hold is left out: its publish would be refused, so it would be asked for again
+    at every tick (media checks included) until the release, which publishes anyway."""
     last = session.execute(select(Publish.channel_id, func.max(Publish.published_at))
+                           .join(Channel, Channel.id == Publish.channel_id)
+                           .where(Channel.held_at.is_(None))
                            .group_by(Publish.channel_id)).all()
     return sorted(channel_id for channel_id, at in last if _turned(session, channel_id, at, now))
 

@@ -138,6 +138,8 @@ def record_discovery(session: Session, source: Source, hub: str | None, topic: s
         row.error = ""
     hub, topic = hub or "", (topic or source.url) if hub else ""
     if (hub, topic) != (row.hub, row.topic):
+        if _leased(row, now):
+            _poll_again(source, now)
         if row.hub:
             row.callback_id, row.secret = new_callback_id(), new_secret()
         row.hub, row.topic = hub, topic
@@ -246,10 +248,25 @@ def deny(session: Session, callback_id: str, topic: str, reason: str, now: datet
     row = by_callback(session, callback_id)
     if row is None or not row.hub or topic != row.topic:
         return None
+    if _leased(row, now) and (source := session.get(Source, row.source_id)) is not None:
+        _poll_again(source, now)
     row.state, row.denied_at, row.renew_at = "denied", now, None
     row.lease_expires = None
     row.error = f"denied by the hub: {reason}"[:MAX_TEXT] if reason else "denied by the hub"
     return row
+
+
+def _leased(row: Subscription, now: datetime) -> bool:
+    """Whether the hub pushes to the source now (and the scheduler so polls it slower)."""
+    return row.state == "active" and row.lease_expires is not None and row.lease_expires > now
+
+
+def _poll_again(source: Source, now: datetime) -> None:
+    """A lease ended before its time (the hub denied it, or the feed names another hub or
+    none): the source, polled at the slower pace until then (``schedule.deferred_by_push``,
+    up to the lease's end), is polled at the next tick and on its own schedule after."""
+    if source.next_due is not None and source.next_due > now:
+        source.next_due = now
 
 
 @dataclass(frozen=True)

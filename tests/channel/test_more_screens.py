@@ -68,6 +68,7 @@ def test_the_json_feed_carries_the_channel_s_videos_and_articles_with_our_tiles(
     items = {item["id"]: item for item in feed["items"]}
     assert set(items) == {item["id"] for item in listing if item["kind"] != "live"}
     assert any(item["kind"] == "article" for item in listing), "the demo has articles as well as videos"
+    assert roku["shortFormVideos"], "the demo has videos: the loops below check something"
     for video in roku["shortFormVideos"]:
         entry = items[video["id"]]
         assert entry["title"] == video["title"] and entry["image"] == video["thumbnail"]
@@ -76,7 +77,9 @@ def test_the_json_feed_carries_the_channel_s_videos_and_articles_with_our_tiles(
         assert all(a["duration_in_seconds"] == video["content"]["duration"] for a in entry["attachments"])
     images = {item["id"]: item["image"]["url"] for item in listing if item["kind"] != "live"}
     assert {item["id"]: item["image"] for item in feed["items"]} == images
-    for url in {item["image"] for item in feed["items"] if item.get("attachments")}:
+    tiles = {item["image"] for item in feed["items"] if item.get("attachments")}
+    assert tiles and tiles <= {video["thumbnail"] for video in roku["shortFormVideos"]}
+    for url in tiles:
         fetched_tile(demo_client, url)  # what the workers made of a playable item: our 16:9 tile
 
 
@@ -87,7 +90,7 @@ def test_the_google_feed_lists_each_clip_with_a_deep_link_that_plays_it_and_the_
     assert live["isLiveBroadcast"] is True and live["publishedOn"]["name"] == "Demo News"
     assert live["name"] == roku["liveFeeds"][0]["title"]
     clips = [e for e in google["dataFeedElement"] if e["@type"] == "VideoObject"]
-    assert [c["name"] for c in clips] == [v["title"] for v in roku["shortFormVideos"]]
+    assert clips and [c["name"] for c in clips] == [v["title"] for v in roku["shortFormVideos"]]
     for clip, video in zip(clips, roku["shortFormVideos"]):
         fetched_tile(demo_client, clip["thumbnailUrl"])
         link = urlsplit(clip["potentialAction"]["target"]["urlTemplate"])

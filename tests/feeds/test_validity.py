@@ -7,6 +7,8 @@ from datetime import datetime, timedelta, timezone
 import orjson
 import pytest
 
+from feeds.dates import utcnow
+from feeds.formats.deeplink import find_playable
 from feeds.ingest.rss import parse_feed
 from feeds.model import Entry, Video
 from feeds.publish import publish_channel
@@ -80,11 +82,19 @@ def test_an_item_airs_only_inside_its_window_and_says_so(store):
         assert b"Clip later" in body and b"Clip now" not in body, name
 
 
-def test_the_companion_api_lists_only_what_airs(store):
-    store_clips(store, clip("always"), clip("over", valid_until=NOW - HOUR))
+def test_the_companion_api_and_deep_links_show_only_what_airs(store):
+    # The listing and the deep link judge windows by the clock: windows around the real now.
+    now = utcnow()
+    store_clips(store, clip("always"), clip("now", valid_from=now - HOUR, valid_until=now + HOUR),
+                clip("over", valid_until=now - HOUR), clip("later", valid_from=now + HOUR))
     with store.Session() as session:
-        listed = [item.title for item in catalog.list_items(session, "news").items]
-    assert listed == ["Clip always"]
+        listed = sorted(item.title for item in catalog.list_items(session, "news").items)
+        in_section = sorted(item.title for item in catalog.list_items(session, "news", category="News").items)
+        channel = session.get(Channel, "news")
+        playable = {item.title: find_playable(session, channel, item.id) is not None
+                    for item in session.query(Item)}
+    assert listed == in_section == ["Clip always", "Clip now"]
+    assert playable == {"Clip always": True, "Clip now": True, "Clip over": False, "Clip later": False}
 
 
 def test_a_window_that_turns_asks_for_a_publish_without_an_upstream_change(store):
@@ -100,6 +110,26 @@ def test_a_window_that_turns_asks_for_a_publish_without_an_upstream_change(store
     assert asked == [("news", "validity window")]
     roku_ids(store, NOW + 2 * HOUR)
     assert publish_windows_turned(store.Session, publish, NOW + 3 * HOUR) == []
+
+
+def test_a_held_channel_is_not_asked_to_publish_for_a_window_until_its_release(store):
+    store_clips(store, clip("always"), clip("soon-over", valid_until=NOW + HOUR))
+    roku_ids(store, NOW)
+    asked: list[str] = []
+
+    def hold(at: datetime | None) -> None:
+        with store.Session() as session:
+            session.get(Channel, "news").held_at = at
+            session.commit()
+
+    def ask(channel: str, why: str) -> None:
+        asked.append(channel)
+
+    hold(NOW + HOUR / 2)  # its publish would be refused: not asked at every tick
+    assert publish_windows_turned(store.Session, ask, NOW + 2 * HOUR) == []
+    hold(None)
+    assert publish_windows_turned(store.Session, ask, NOW + 2 * HOUR) == ["news"]
+    assert asked == ["news"]
 
 
 def test_items_stored_without_a_window_do_not_look_changed_and_a_new_window_is_a_change(store):

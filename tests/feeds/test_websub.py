@@ -242,7 +242,7 @@ def test_pushes_are_checked_counted_and_folded(store, httpserver):
     assert websub.receive_push(store.Session, subscription.callback_id, good, body, NOW) == \
         rows.Push("accepted", 1, refresh=True)
     for header, outcome in ((None, "missing_signature"), ("sha256=" + "0" * 64, "bad_signature"),
-                            ("sha256=zz", "malformed_signature"),
+                            ("sha256=zz", "malformed_signature"), ("md5=" + "a" * 32, "malformed_signature"),
                             (sign("not-the-secret", body), "bad_signature"), (good, "bad_signature")):
         push = websub.receive_push(store.Session, subscription.callback_id, header,
                                    body if header is not good else body + b"!", NOW)
@@ -252,7 +252,7 @@ def test_pushes_are_checked_counted_and_folded(store, httpserver):
         session.commit()
     assert websub.receive_push(store.Session, subscription.callback_id, good, body).outcome == "coalesced"
     after = row(store)
-    assert (after.pushes, after.rejected_pushes) == (2, 5) and after.last_push_at is not None
+    assert (after.pushes, after.rejected_pushes) == (2, 6) and after.last_push_at is not None
     assert after.last_rejection == "an X-Hub-Signature that does not match"
     with store.Session() as session:
         session.get(Source, 1).enabled = False
@@ -303,6 +303,29 @@ def test_the_scheduler_polls_a_pushed_source_at_the_slower_pace_until_the_lease_
     assert dispatch_due(store.Session, [].append, now=NOW) == [1], "without push polling, as before"
     lease(None)
     assert dispatch_due(store.Session, [].append, now=NOW, push_polling=polling) == [1]
+
+
+def test_a_denied_lease_puts_the_source_back_on_its_own_schedule_at_once(store, httpserver):
+    discovered(store, httpserver)
+    verified(store, lease=86400)
+    polling = PushPolling(factor=4, max_seconds=6 * 3600)
+    with store.Session() as session:
+        session.add(Run(source_id=1, status="ok", started=NOW, finished=NOW))
+        session.commit()
+
+    def next_due() -> datetime:
+        with store.Session() as session:
+            return session.get(Source, 1).next_due
+
+    due = NOW + timedelta(seconds=600)
+    assert dispatch_due(store.Session, [].append, now=due, push_polling=polling) == []
+    assert next_due() == NOW + timedelta(seconds=2400), "pushed: polled four times less often"
+    denied_at = due + timedelta(seconds=60)
+    websub.verify_intent(store.Session, store.settings, row(store).callback_id,
+                         {"hub.mode": "denied", "hub.topic": store.topic}, now=denied_at)
+    assert row(store).state == "denied"
+    assert next_due() == denied_at, "no hub pushes any more: polled at the next tick"
+    assert dispatch_due(store.Session, [].append, now=denied_at, push_polling=polling) == [1]
 
 
 # The routes --------------------------------------------------------------------------

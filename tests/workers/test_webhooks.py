@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import orjson
 import pytest
@@ -13,7 +13,9 @@ from werkzeug import Response
 from channel import create_app
 from feeds import events, webhooks
 from feeds.dates import utcnow
-from feeds.store.tables import Channel, Delivery, Source
+from feeds.publish import PublishReport
+from feeds.store.published import media_problems
+from feeds.store.tables import Channel, Delivery, Publish, Source
 from tests.conftest import ADMIN_TOKEN, make_settings
 from tests.feeds.site import ITEMS, feed_xml, site, site_server  # noqa: F401  (fixtures)
 from tests.workers.conftest import wait_for
@@ -149,9 +151,41 @@ def test_dead_media_is_told_once_while_it_stays_dead_and_counted_for_alerts(chec
     metrics = client.get("/metrics").get_data(as_text=True)
     assert 'channel_media_problems{channel="tv"} 1.0' in metrics
 
-    assert jobs.publish(backend, "tv", trigger="again") is not None
+    again = jobs.publish(backend, "tv", trigger="again")
+    assert again is not None
+    assert [problem["id"] for problem in media_problems(again.to_dict())] == [
+        problem["id"] for problem in data["problems"]], "the second publish finds the same dead video"
     with backend.Session() as session:
         assert session.query(Delivery).count() == 1, "the same dead video is not told again"
+
+
+@pytest.fixture
+def any_store_app(database_url):
+    app = create_app(make_settings(database_url))
+    yield app
+    app.extensions["backend"].close()
+
+
+def test_a_publish_s_media_problems_are_weighed_against_the_publish_before_it(any_store_app, httpserver):
+    """Two workers: publish 2 is recorded before publish 1's webhooks are queued. Publish 1
+    is still compared with publish 0, not with itself."""
+    backend, client = any_store_app.extensions["backend"], any_store_app.test_client()
+    with backend.Session() as session:
+        session.add(Channel(id="tv", title="TV News"))
+        session.commit()
+    response = client.post("/admin/api/channels/tv/webhooks", headers=ADMIN,
+                           json={"url": httpserver.url_for("/hook"), "events": ["media.problem"]})
+    assert response.status_code == 201, response.get_json()
+    dead = {"id": "a", "url": "https://cdn.example/a.m3u8", "problem": "upstream answered 404"}
+    start = utcnow() - timedelta(minutes=1)
+    reports = [PublishReport(channel="tv", published_at=(start + timedelta(seconds=n)).isoformat(), items=1,
+                             media_problems=[dead] if n else []) for n in range(3)]
+    with backend.Session() as session:
+        session.add_all([Publish(channel_id="tv", published_at=datetime.fromisoformat(report.published_at),
+                                 trigger="test", report=report.to_dict(), files={}) for report in reports])
+        session.commit()
+    assert len(events.new_media_problems(backend.Session, reports[1])) == 1, "new since publish 0"
+    assert events.new_media_problems(backend.Session, reports[2]) == [], "publish 1 had it already"
 
 
 def test_bad_webhooks_are_refused_naming_the_field(demo_client):

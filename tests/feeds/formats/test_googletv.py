@@ -2,6 +2,7 @@
 action to our deep link, the live stream as a broadcast, and a property test."""
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import orjson
@@ -140,3 +141,15 @@ def test_any_google_feed_is_valid(catalogue):
     doc = build_google_feed(channel, roku)
     assert validate_google_feed(doc) == []
     assert len(doc["dataFeedElement"]) == len(roku.playables)
+
+
+def test_a_validity_window_is_the_watch_action_s_availability():
+    window = {"valid_from": NOW - timedelta(days=1), "valid_until": NOW + timedelta(days=6)}
+    clips = google([make_item("a", **window), make_item("b", valid_until=NOW + timedelta(hours=2))])
+    access = {clip["@id"].rsplit("/", 1)[1]: clip["potentialAction"]["actionAccessibilityRequirement"]
+              for clip in clips["dataFeedElement"]}
+    assert (access["a"]["availabilityStarts"], access["a"]["availabilityEnds"]) == (
+        "2026-11-29T12:00:00+00:00", "2026-12-06T12:00:00+00:00")
+    assert (access["b"]["availabilityStarts"], access["b"]["availabilityEnds"]) == (
+        "2026-11-30T12:00:00+00:00", "2026-11-30T14:00:00+00:00"), "from its publication to its window's end"
+    assert validate_google_feed(clips) == []
