@@ -16,6 +16,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Mapping
+from urllib.parse import urlsplit
 
 import requests
 from sqlalchemy.orm import sessionmaker
@@ -25,6 +26,7 @@ from feeds.dates import utcnow
 from feeds.errors import FeedError
 from feeds.ingest import websub as wire
 from feeds.ingest.fetch import fetch, make_session
+from feeds.ingest.netguard import is_public_address
 from feeds.settings import Settings, public_url
 from feeds.store import websub as rows
 from feeds.store.tables import Source
@@ -41,6 +43,22 @@ def callback_url(callback_id: str, base: str | None = None) -> str:
     return f"{base or public_url()}websub/{callback_id}"
 
 
+def unreachable_callback(settings: Settings) -> str:
+    """Why a hub could not reach our callbacks, or "": a loopback or private public URL
+    (the default when ``CHANNEL_PUBLIC_URL`` is unset) would hand a hub on the internet
+    an address it cannot call back, and our secret with it. Allowed where private
+    fetches are (tests, a hub inside the same network)."""
+    host = urlsplit(public_url()).hostname or ""
+    if settings.fetch_allow_private:
+        return ""
+    try:
+        private = host == "localhost" or not is_public_address(host)
+    except ValueError:
+        private = host.endswith((".localhost", ".local", ".internal"))
+    return (f"the callback address {public_url()} is not public: set CHANNEL_PUBLIC_URL to where "
+            "hubs reach this service" if private else "")
+
+
 def due_work(Session: sessionmaker, now: datetime | None = None,
              discoveries: int = DISCOVERIES_PER_TICK,
              subscriptions: int = SUBSCRIPTIONS_PER_TICK) -> tuple[list[int], list[int]]:
@@ -55,6 +73,14 @@ def due_work(Session: sessionmaker, now: datetime | None = None,
         if not rows.commit_claims(session):
             return [], []
     return discover, subscribe
+
+
+def insecure_hub(settings: Settings, hub: str) -> str:
+    """Why the subscription's secret may not go to ``hub``, or "": the Recommendation
+    has it sent over HTTPS only (a plain-HTTP hub is allowed where private fetches are)."""
+    if settings.fetch_allow_private or urlsplit(hub).scheme == "https":
+        return ""
+    return f"the hub {hub} is not HTTPS: the subscription's secret would travel in the clear"
 
 
 @dataclass
@@ -127,6 +153,11 @@ def subscribe(Session: sessionmaker, settings: Settings, source_id: int, *,
         session.commit()
     if request is None:
         return "skipped"
+    if refused := unreachable_callback(settings) or insecure_hub(settings, request.hub):
+        with Session() as session:
+            rows.finish_request(session, request, False, refused, now)
+            session.commit()
+        return "failed"
     params = {"hub.mode": "subscribe", "hub.topic": request.topic,
               "hub.callback": callback_url(request.callback_id), "hub.secret": request.secret,
               "hub.lease_seconds": str(settings.websub_lease_seconds)}

@@ -4,6 +4,7 @@ renewal, backoff, expiry and denial, pushes checked and counted, the scheduler's
 slower pace while a hub pushes; then the callback and admin routes of the web app."""
 from __future__ import annotations
 
+import dataclasses
 import threading
 from datetime import datetime, timedelta, timezone
 
@@ -427,3 +428,21 @@ def test_the_admin_routes_need_the_token_and_list_every_source(web):
     assert web.get("/admin/api/sources/99/websub", headers=ADMIN).status_code == 404
     again = web.post("/admin/api/sources/1/websub/rediscover", headers=ADMIN)
     assert again.status_code == 202 and again.get_json()["next_discovery"]
+
+
+def test_no_hub_is_handed_a_callback_it_cannot_reach(store, httpserver, monkeypatch):
+    hub = discovered(store, httpserver)
+    closed = dataclasses.replace(store.settings, fetch_allow_private=False)
+    monkeypatch.delenv("CHANNEL_PUBLIC_URL", raising=False)
+    assert websub.subscribe(store.Session, closed, 1) == "failed"
+    assert len(hub.requests) == 1, "nothing sent: neither a loopback callback nor our secret"
+    assert "set CHANNEL_PUBLIC_URL" in row(store).error
+    monkeypatch.setenv("CHANNEL_PUBLIC_URL", "https://tv.news.example/")
+    assert websub.unreachable_callback(closed) == ""
+    for private in ("http://10.1.2.3/", "http://localhost:8000/", "http://[::1]/", "http://box.local/"):
+        monkeypatch.setenv("CHANNEL_PUBLIC_URL", private)
+        assert websub.unreachable_callback(closed), private
+    monkeypatch.setenv("CHANNEL_PUBLIC_URL", "https://tv.news.example/")
+    assert websub.subscribe(store.Session, closed, 1) == "failed" and len(hub.requests) == 1
+    assert "is not HTTPS" in row(store).error
+    assert websub.insecure_hub(closed, "https://hub.example/") == ""
