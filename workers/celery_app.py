@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import sys
 
-from celery import Celery, signals
+from celery import Celery, beat, signals
 
 from feeds.logs import configure_logging
 from feeds.settings import Settings
@@ -48,20 +48,23 @@ def make_celery(settings: Settings | None = None) -> Celery:
         task_default_routing_key="channel",
         worker_hijack_root_logger=False,
         beat_schedule={"tick": {"task": "workers.tasks.tick", "schedule": TICK_SECONDS}},
+        # The tick is the only entry and the schedules live in the store: beat keeps
+        # nothing worth a file (the default scheduler's shelve needs a writable folder).
+        beat_scheduler="celery.beat:Scheduler",
     )
     return app
 
 
 @signals.worker_init.connect
 @signals.beat_init.connect
-def require_current_schema(**_) -> None:
+def require_current_schema(sender=None, **_) -> None:
     """A worker or beat started against a store whose schema is behind stops at once,
     saying which command to run, rather than failing on every task."""
     engine = make_engine(Settings.from_env().database_url)
     try:
         migrate.require_current(engine)
     except migrate.SchemaOutOfDate as exc:
-        sys.exit(f"channel worker: {exc}")
+        sys.exit(f"channel {'beat' if isinstance(sender, beat.Service) else 'worker'}: {exc}")
     finally:
         engine.dispose()
 

@@ -55,6 +55,22 @@ def test_release_then_web_with_four_workers_answers_every_time(fresh_store, tmp_
             web.stop()
 
 
+def test_beat_ticks_from_a_fresh_checkout_with_no_instance_folder(postgres_url, redis_url, tmp_path):
+    env = service_env(postgres_url, redis_url, CHANNEL_TICK_SECONDS="0.5")
+    assert run_release(env).returncode == 0
+    args = procfile_command("beat")
+    log, checkout = tmp_path / "beat.log", tmp_path / "checkout"
+    checkout.mkdir()
+    beat = Proc([which(args[0]) or args[0], *args[1:]], log, env=env, cwd=checkout)
+    try:
+        wait_for(lambda: log.read_text().count("Sending due task tick") >= 2 or not beat.alive(), 60, 0.2,
+                 "beat to send two ticks")
+        assert beat.alive(), log.read_text()[-2000:]
+    finally:
+        beat.stop()
+    assert list(checkout.iterdir()) == [], "beat writes no schedule file"
+
+
 def test_web_started_before_the_release_stops_saying_what_to_run(fresh_store, tmp_path):
     env = service_env(fresh_store, None, WEB_CONCURRENCY="2", PORT=str(free_port()))
     args = procfile_command("web")
