@@ -15,6 +15,7 @@ from channel.enqueue import enqueue_refresh, republish
 from channel.errors import error_response
 from channel.inputs import int_arg, read_json
 from feeds.snapshots import CacheUnavailable
+from feeds.store import audit
 from feeds.store import sources as ops
 from feeds.store.checks import check_channel, check_source
 from feeds.store.runs import queue_run, refuse_run
@@ -41,6 +42,7 @@ def create_channel():
     values = check_channel(read_json())
     with backend().Session() as session:
         channel = ops.create_channel(session, values)
+        _audit(session, channel.id, "channel.add", channel.id, title=channel.title)
         return jsonify(ops.channel_admin_document(channel)), 201
 
 
@@ -56,6 +58,8 @@ def change_channel(channel_id: str):
     with backend().Session() as session:
         channel = ops.update_channel(session, get_or_404(session, Channel, channel_id, "channel"), values)
         document = ops.channel_admin_document(channel)
+        if values:
+            _audit(session, channel_id, "channel.change", channel_id, fields=sorted(values))
     if values:
         republish(backend(), channel_id, f"setting change ({actor()})")
     return jsonify(document)
@@ -66,6 +70,7 @@ def delete_channel(channel_id: str):
     with backend().Session() as session:
         session.delete(get_or_404(session, Channel, channel_id, "channel"))
         session.commit()
+    log.info("channel removed", extra={"event": "audit", "channel": channel_id, "actor": actor()})
     with contextlib.suppress(CacheUnavailable):
         backend().snapshots.forget(channel_id)
     return "", 204
@@ -85,6 +90,7 @@ def create_source():
     values = check_source(read_json())
     with backend().Session() as session:
         source = ops.create_source(session, values)
+        _audit(session, source.channel_id, "source.add", source.url, source=source.id, kind=source.kind)
         return jsonify(ops.source_document(source)), 201
 
 
@@ -99,15 +105,27 @@ def change_source(source_id: int):
     values = check_source(read_json(), partial=True)
     with backend().Session() as session:
         source = ops.update_source(session, get_or_404(session, Source, source_id, "source"), values)
+        if values:
+            _audit(session, source.channel_id, "source.change", source.url, source=source.id,
+                   fields=sorted(values))
         return jsonify(ops.source_document(source))
 
 
 @bp.delete("/sources/<int:source_id>")
 def delete_source(source_id: int):
     with backend().Session() as session:
-        session.delete(get_or_404(session, Source, source_id, "source"))
+        source = get_or_404(session, Source, source_id, "source")
+        _audit(session, source.channel_id, "source.remove", source.url, source=source.id)
+        session.delete(source)
         session.commit()
     return "", 204
+
+
+def _audit(session, channel_id: str, action: str, target: str, **details) -> None:
+    """Ops' changes to channels and sources go in the channel's audit log (a channel's
+    removal takes its log with it: the server's log says who removed it)."""
+    audit.record(session, channel_id, actor(), action, target, **details)
+    session.commit()
 
 
 @bp.post("/sources/<int:source_id>/refresh")

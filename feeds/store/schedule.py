@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from feeds.dates import utcnow
 from feeds.store.airing import windows_turned
+from feeds.store.audit import edited_since_publish
 from feeds.store.editorial import lapse_pins
 from feeds.store.policy import PushPolling, next_poll_while_pushed
 from feeds.store.runs import close_stale_runs
@@ -17,6 +18,8 @@ from feeds.store.tables import Run, Source
 from feeds.store.websub import active_leases
 
 CLAIM_SECONDS = 300
+EDIT_GRACE = timedelta(seconds=60)
+"""How long an ops change may wait for the publish it asked for before the tick asks again."""
 
 
 def due_source_ids(session: Session, now: datetime, limit: int = 100) -> list[int]:
@@ -102,6 +105,17 @@ def publish_windows_turned(Session: sessionmaker, publish: Callable[[str, str], 
     return channels
 
 
+def publish_missed_edits(Session: sessionmaker, publish: Callable[[str, str], object],
+                         now: datetime | None = None) -> list[str]:
+    """Ask again for the publish of an ops change older than ``EDIT_GRACE`` that no
+    publish has carried yet (the request was lost with the broker, say)."""
+    with Session() as session:
+        channels = edited_since_publish(session, (now or utcnow()) - EDIT_GRACE)
+    for channel_id in channels:
+        publish(channel_id, "editorial (catching up)")
+    return channels
+
+
 def tick(Session: sessionmaker, enqueue: Callable[[int], object], queued_for: timedelta,
          running_for: timedelta, now: datetime | None = None,
          publish: Callable[[str, str], object] | None = None,
@@ -109,10 +123,11 @@ def tick(Session: sessionmaker, enqueue: Callable[[int], object], queued_for: ti
     """One tick of the scheduler: close the runs no worker will finish (see
     ``close_stale_runs``), enqueue every due source (those a WebSub hub pushes to at
     the ``push_polling`` pace), then (with ``publish``) ask for a publish where a pin
-    lapsed or a validity window turned."""
+    lapsed, a validity window turned or an ops change was never published."""
     close_stale_runs(Session, queued_for, running_for, now)
     ids = dispatch_due(Session, enqueue, now, push_polling)
     if publish is not None:
         publish_lapsed(Session, publish, now)
         publish_windows_turned(Session, publish, now)
+        publish_missed_edits(Session, publish, now)
     return ids

@@ -48,6 +48,20 @@ def test_sources_can_be_added_listed_changed_and_removed(admin):
     assert admin("GET", f"/admin/api/sources/{source['id']}").status_code == 404
 
 
+def test_every_change_to_a_channel_and_its_sources_is_in_its_audit_log(admin):
+    source = admin("POST", "/admin/api/sources", json={
+        "channel": "news", "kind": "rss", "url": "https://news.example/feed.xml"}).get_json()
+    admin("PATCH", f"/admin/api/sources/{source['id']}", json={"enabled": False})
+    admin("PATCH", "/admin/api/channels/news", json={"title": "The News"})
+    admin("DELETE", f"/admin/api/sources/{source['id']}")
+    entries = admin("GET", "/admin/api/channels/news/audit").get_json()["entries"]
+    assert [(e["action"], e["actor"]) for e in reversed(entries)] == [
+        ("channel.add", "admin"), ("source.add", "admin"), ("source.change", "admin"),
+        ("channel.change", "admin"), ("source.remove", "admin")]
+    assert entries[0]["target"] == "https://news.example/feed.xml"
+    assert entries[1]["details"]["fields"] == ["title"] and entries[2]["details"]["fields"] == ["enabled"]
+
+
 def test_a_bad_request_names_each_wrong_field(admin):
     response = admin("POST", "/admin/api/sources", json={
         "channel": "nope", "kind": "podcast", "url": "ftp://x", "every": "often", "colour": "red"})

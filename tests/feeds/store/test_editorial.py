@@ -239,3 +239,23 @@ def test_an_item_listed_in_its_channel_is_gone_from_the_lists_at_once(newsroom):
         rest = catalog.list_items(session, "news", limit=2, cursor=page.next_cursor)
     assert [i.id for i in page.items + rest.items] == [ident(k) for k in "bcd"]
     assert len(before) == 4
+
+
+def test_a_change_whose_publish_was_lost_is_published_by_the_tick(newsroom):
+    published(newsroom)
+    start = utcnow()
+    change(newsroom, "c", {"hidden": True})
+    asked: list[str] = []
+
+    def tick(at: datetime) -> None:
+        schedule.tick(newsroom.Session, lambda _: None, timedelta(hours=1), timedelta(hours=1),
+                      now=at, publish=lambda channel, trigger: asked.append(f"{channel}: {trigger}"))
+
+    tick(start + timedelta(seconds=30))
+    assert asked == [], "the publish the change asked for has its time to run"
+    tick(start + timedelta(minutes=2))
+    assert asked == ["news: editorial (catching up)"]
+    feeds = published(newsroom)
+    assert ident("c") not in feeds["search"]
+    tick(start + timedelta(minutes=3))
+    assert asked == ["news: editorial (catching up)"], "asked once: the publish carried it"
