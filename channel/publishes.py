@@ -8,11 +8,13 @@ from sqlalchemy.orm import Session
 from channel.auth import actor, require_admin
 from channel.context import backend, get_or_404
 from channel.inputs import int_arg
+from feeds import events
 from feeds.formats.diff import diff_publishes
 from feeds.publish import ChannelHeld, PublishError, publish_channel
 from feeds.rollback import baseline, bodies, dry_run, release, restore
 from feeds.store import audit, history
 from feeds.store.tables import Channel, Publish
+from workers.jobs import notify
 
 bp = Blueprint("publishes", __name__, url_prefix="/admin/api/channels/<channel_id>")
 bp.before_request(require_admin)
@@ -98,7 +100,8 @@ def release_hold(channel_id: str):
             abort(422, f"released, but the channel could not be published: {exc}")
         audit.record(session, channel_id, actor(), "release")
         session.commit()
-        return jsonify({"released": True, "report": report.to_dict()})
+    notify(current, events.after_publish, report, f"release ({actor()})")
+    return jsonify({"released": True, "report": report.to_dict()})
 
 
 @bp.post("/publish")
@@ -112,7 +115,8 @@ def publish_now(channel_id: str):
             if request.args.get("dry_run") in ("1", "true", "yes"):
                 report, changes = dry_run(session, current.snapshots, channel_id)
                 return jsonify({"dry_run": True, "report": report.to_dict(), "diff": changes})
-            report = publish_channel(session, current.snapshots, channel_id, trigger=f"ops ({actor()})",
+            trigger = f"ops ({actor()})"
+            report = publish_channel(session, current.snapshots, channel_id, trigger=trigger,
                                      retention=current.settings.retention())
         except ChannelHeld as exc:
             abort(409, str(exc))
@@ -120,7 +124,8 @@ def publish_now(channel_id: str):
             abort(422, str(exc))
         audit.record(session, channel_id, actor(), "publish")
         session.commit()
-        return jsonify({"dry_run": False, "report": report.to_dict()})
+    notify(current, events.after_publish, report, trigger)
+    return jsonify({"dry_run": False, "report": report.to_dict()})
 
 
 @bp.get("/report")

@@ -66,6 +66,19 @@ def test_a_publish_is_sent_signed_with_its_key(demo_app, httpserver):
              .get_json()["deliveries"][0]["status"] == "delivered", timeout=10, what="the delivery recorded")
 
 
+def test_a_publish_ops_ask_for_is_told_too(demo_app, httpserver):
+    receiver = Receiver(httpserver)
+    client = demo_app.test_client()
+    add_webhook(client, receiver.url, events=["published"])
+    assert client.post("/admin/api/channels/demo/publish", headers=ADMIN).status_code == 200
+    wait_for(lambda: receiver.requests, timeout=30, what="the webhook of the ops publish")
+    assert orjson.loads(receiver.requests[0][1])["data"]["trigger"] == "ops (admin)"
+    dry = client.post("/admin/api/channels/demo/publish?dry_run=1", headers=ADMIN)
+    assert dry.status_code == 200 and dry.get_json()["dry_run"] is True
+    with demo_app.extensions["backend"].Session() as session:
+        assert session.query(Delivery).count() == 1, "a dry run is not a publish"
+
+
 def test_a_failing_receiver_is_retried_and_every_attempt_recorded(demo_app, httpserver):
     receiver = Receiver(httpserver, statuses=[500, 503])
     client = demo_app.test_client()
