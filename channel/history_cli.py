@@ -11,7 +11,7 @@ from channel.context import backend
 from channel.db import store_ready
 from feeds.formats.diff import diff_publishes
 from feeds.publish import PublishError
-from feeds.rollback import baseline, bodies, release, restore
+from feeds.rollback import baseline, bodies, off_air_now, release, restore
 from feeds.store import audit, history
 from feeds.store.tables import Channel
 
@@ -104,9 +104,13 @@ def restore_command(channel_id: str, publish_id: int, json_out: bool) -> None:
         again = restore(session, current.snapshots, channel_id, publish_id, "cli", current.settings.retention())
         audit.record(session, channel_id, "cli", "restore", f"publish {publish_id}", publish=again.id)
         session.commit()
-        document = {"restored": publish_id, "publish": again.id, "etags": again.files}
-    _emit(document, json_out, [f"publish {publish_id} is live again (as publish {again.id}); "
-                               f"{channel_id} is held: `channel release {channel_id}` to publish again"])
+        document = {"restored": publish_id, "publish": again.id, "etags": again.files,
+                    "back_on_air": off_air_now(session, again)}
+    lines = [f"publish {publish_id} is live again (as publish {again.id}); "
+             f"{channel_id} is held: `channel release {channel_id}` to publish again"]
+    lines += [f"  warning: {item['id']} ({item['title']}) is on the air again, though {item['why']}"
+              for item in document["back_on_air"]]
+    _emit(document, json_out, lines)
 
 
 @store_ready()

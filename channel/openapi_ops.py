@@ -52,7 +52,10 @@ SCHEMAS: dict[str, dict] = {
         required=["summary", "items", "playlists", "categories", "sizes"]),
     "PublishResult": shape(dry_run=BOOLEAN, report={"type": "object"}, diff=ref("Diff"),
                            required=["dry_run", "report"]),
-    "Restored": shape(restored=INTEGER, publish=ref("Publish"), hold=ref("Hold")),
+    "Restored": shape(restored=INTEGER, publish=ref("Publish"), hold=ref("Hold"), back_on_air=array(
+        {**shape(id=STRING, title=STRING, why=STRING), "description": (
+            "An item the restored publish carries that a publish now would leave out (hidden by "
+            "ops since, or outside its validity window): it is on the air again until the release.")})),
     "Released": shape(released={"const": True}, report={"type": "object"}),
     "ItemEdit": shape(id=STRING, channel=STRING, title=STRING, hidden=BOOLEAN, pinned=BOOLEAN,
                       until=nullable("string", format="date-time"),

@@ -11,7 +11,7 @@ from channel.inputs import int_arg
 from feeds import events
 from feeds.formats.diff import diff_publishes
 from feeds.publish import ChannelHeld, PublishError, publish_channel
-from feeds.rollback import baseline, bodies, dry_run, release, restore
+from feeds.rollback import baseline, bodies, dry_run, off_air_now, release, restore
 from feeds.store import audit, history
 from feeds.store.tables import Channel, Publish
 from workers.jobs import notify
@@ -86,7 +86,8 @@ def restore_publish(channel_id: str, publish_id: int):
         audit.record(session, channel_id, actor(), "restore", f"publish {publish_id}", publish=again.id)
         session.commit()
         return jsonify({"restored": publish_id, "publish": publish_document(again, again.id),
-                        "hold": history.hold_document(session.get(Channel, channel_id))})
+                        "hold": history.hold_document(session.get(Channel, channel_id)),
+                        "back_on_air": off_air_now(session, again)})
 
 
 @bp.post("/release")

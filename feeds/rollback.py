@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from feeds.dates import utcnow
-from feeds.formats.diff import diff_publishes
+from feeds.formats.diff import diff_publishes, roku_item_ids
 from feeds.publish import FORMATS, PublishReport, build_publish, get_channel, publish_channel, put_in_caches
 from feeds.published import PublishedFeeds
 from feeds.settings import Retention
 from feeds.store import history
-from feeds.store.tables import Publish
+from feeds.store.tables import Item, Publish
 
 
 def bodies(session: Session, publish: Publish | None) -> dict[str, bytes]:
@@ -71,6 +72,18 @@ def restore(session: Session, snapshots: PublishedFeeds, channel_id: str, publis
         snapshots.drop(channel_id, name)
     put_in_caches(snapshots, channel_id, files)
     return again
+
+
+def off_air_now(session: Session, publish: Publish, now: datetime | None = None) -> list[dict]:
+    """The items a publish carries that a publish now would leave out: hidden by ops
+    since, or outside their validity window. A restore puts them back on the air, as
+    it puts back every byte of that publish; ops are told which."""
+    ids = roku_item_ids(bodies(session, publish).get("roku.json"))
+    now = now or utcnow()
+    rows = session.scalars(select(Item).where(Item.id.in_(ids)).order_by(Item.id)) if ids else []
+    return [{"id": item.id, "title": item.title,
+             "why": "hidden by ops" if item.hidden else "outside its validity window"}
+            for item in rows if not item.showing(now)]
 
 
 def release(session: Session, snapshots: PublishedFeeds, channel_id: str,

@@ -10,7 +10,7 @@ from channel.console.health import titled
 from channel.context import backend, get_or_404
 from channel.publishes import publish_document
 from feeds.formats.diff import diff_publishes
-from feeds.rollback import bodies, live_bodies
+from feeds.rollback import bodies, live_bodies, off_air_now
 from feeds.store import history
 from feeds.store.tables import Channel, Publish
 
@@ -45,4 +45,5 @@ def publish(channel_id: str, publish_id: int):
         left_out = titled(session, {e["id"]: e["reason"] for e in document["report"].get("left_out", [])})
         return render_template("console/publish.html", channel=channel, publish=document, left_out=left_out,
                                diff=changes, against=against or "previous",
-                               hold=history.hold_document(channel))
+                               hold=history.hold_document(channel),
+                               back_on_air=[] if document["live"] else off_air_now(session, found))

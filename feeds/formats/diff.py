@@ -38,6 +38,11 @@ def _by_id(feed: dict) -> dict[str, tuple[str, dict]]:
     return items
 
 
+def roku_item_ids(body: bytes | None) -> set[str]:
+    """The ids of every item (episodes included) of a Roku feed's bytes."""
+    return set(_by_id(_feed(body)))
+
+
 def _brief(item_id: str, where: str, item: dict) -> dict:
     return {"id": item_id, "title": item.get("title", ""), "list": where}
 

@@ -304,6 +304,11 @@ def test_the_publish_page_shows_the_apis_diff(browser, items):
     assert page.cssselect("p.summary")[0].text_content() == diff["summary"]
     assert "Video a" in page.text_content()
 
+    earlier = browser.get("/admin/api/channels/news/publishes").get_json()["publishes"][1]["id"]
+    page = html.fromstring(browser.get(f"/admin/channels/news/publishes/{earlier}").get_data(as_text=True))
+    [warning] = page.cssselect("div.banner.warning")
+    assert "Video a: hidden by ops" in " ".join(warning.text_content().split())
+
 
 def test_the_source_page_shows_its_runs(browser, items, httpserver):
     httpserver.expect_request("/down.xml").respond_with_data("gone", status=503)

@@ -119,6 +119,22 @@ def test_restore_serves_the_old_bytes_holds_the_channel_until_release(ops):
     assert feed_etag(ops) != first and ops("GET", "").get_json()["hold"] is None
 
 
+def test_a_restore_says_which_stories_it_puts_back_on_the_air(ops):
+    ops.add(clip("a", 1), clip("b", 2))
+    publish(ops)
+    first_id = ops("GET", "/publishes").get_json()["publishes"][0]["id"]
+    items = ops.client.get("/api/v1/channels/news/items").get_json()["items"]
+    hidden = next(item for item in items if item["title"] == "Clip b")
+    edit = ops.client.patch(f"/admin/api/items/{hidden['id']}", headers=AUTH, json={"hidden": True})
+    assert edit.status_code == 200
+    publish(ops)
+
+    restored = ops("POST", f"/publishes/{first_id}/restore").get_json()
+    assert restored["back_on_air"] == [{"id": hidden["id"], "title": "Clip b", "why": "hidden by ops"}]
+    roku = orjson.loads(ops.client.get("/feeds/news/roku.json").data)
+    assert hidden["id"] in {video["id"] for video in roku["shortFormVideos"]}
+
+
 def test_the_report_is_the_live_publishes(ops):
     assert ops("GET", "/report").status_code == 404
     ops.add(clip("a", 1), Entry(key="words", title="Words only", published=START))
