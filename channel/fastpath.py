@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from channel.serving import FEED_NAMES, etag_matches, snapshot_headers
+from channel.serving import FEED_NAMES, accepts_gzip, etag_matches, snapshot_headers
 from feeds.metrics import FEED_REQUESTS
 from feeds.snapshots import Snapshot
 
@@ -38,7 +38,7 @@ class FeedFastPath:
             self._count(name, "304")
             start_response("304 Not Modified", self._header_list(snapshot, None))
             return [b""]
-        zipped = "gzip" in environ.get("HTTP_ACCEPT_ENCODING", "")
+        zipped = accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", ""))
         body = snapshot.gzip if zipped else snapshot.body
         self._count(name, "200")
         start_response("200 OK", self._header_list(snapshot, zipped))

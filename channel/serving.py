@@ -6,6 +6,7 @@ import os
 from email.utils import formatdate
 
 from flask import Response, request
+from werkzeug.http import parse_accept_header
 
 from feeds.snapshots import Snapshot
 
@@ -40,9 +41,18 @@ def snapshot_headers(snapshot: Snapshot, zipped: bool | None) -> dict[str, str]:
     return headers
 
 
+def accepts_gzip(accept_encoding: str) -> bool:
+    """Whether ``Accept-Encoding`` takes gzip: named (or ``*``) without ``q=0``. The
+    common headers (``gzip, deflate, br``) are read without parsing."""
+    value = accept_encoding.lower()
+    if "q=" not in value:
+        return "gzip" in value or value.strip() == "*"
+    return parse_accept_header(value).quality("gzip") > 0
+
+
 def snapshot_response(snapshot: Snapshot) -> Response:
     if etag_matches(request.headers.get("If-None-Match"), snapshot.etag):
         return Response(status=304, headers=snapshot_headers(snapshot, None))
-    zipped = "gzip" in request.headers.get("Accept-Encoding", "")
+    zipped = accepts_gzip(request.headers.get("Accept-Encoding", ""))
     headers = snapshot_headers(snapshot, zipped)
     return Response(snapshot.gzip if zipped else snapshot.body, status=200, headers=headers)

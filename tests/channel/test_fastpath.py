@@ -9,7 +9,8 @@ from werkzeug.test import Client
 def test_fast_path_and_flask_route_give_the_same_answers(demo_app):
     fast = demo_app.test_client()
     slow = Client(demo_app.wsgi_app.app)
-    for headers in ({}, {"Accept-Encoding": "gzip, br"}):
+    for headers in ({}, {"Accept-Encoding": "gzip, br"}, {"Accept-Encoding": "gzip;q=0, br"},
+                    {"Accept-Encoding": "GZIP"}):
         a = fast.get("/feeds/demo/roku.json", headers=headers)
         b = slow.get("/feeds/demo/roku.json", headers=headers)
         assert a.status_code == b.status_code == 200
@@ -17,6 +18,8 @@ def test_fast_path_and_flask_route_give_the_same_answers(demo_app):
         for name in ("ETag", "Last-Modified", "Cache-Control", "Content-Type", "Content-Encoding",
                      "Content-Length", "Vary"):
             assert a.headers.get(name) == b.headers.get(name), name
+        zipped = "gzip" in headers.get("Accept-Encoding", "").lower() and "q=0" not in headers["Accept-Encoding"]
+        assert a.headers.get("Content-Encoding") == ("gzip" if zipped else None), headers
     etag = fast.get("/feeds/demo/roku.json").headers["ETag"]
     assert fast.get("/feeds/demo/roku.json", headers={"If-None-Match": f'W/"x", {etag}'}).status_code == 304
     head = fast.head("/feeds/demo/roku.json", headers={"Accept-Encoding": "gzip"})
