@@ -67,6 +67,8 @@ def item_state(item: Item, left_out: dict[str, str], carried: set[str]) -> str:
         return "on the TV" + (" (hidden: leaves at the next publish)" if item.hidden else "")
     if item.hidden:
         return "hidden"
+    if not item.showing(utcnow()):
+        return "outside its validity window"
     if item.id in left_out:
         return f"left out: {left_out[item.id]}"
     if not item.videos and item.kind != "live":

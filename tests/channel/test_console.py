@@ -21,7 +21,7 @@ from feeds.publish import publish_channel
 from feeds.store.checks import Invalid, check_source
 from feeds.store.ids import item_id
 from feeds.store.items import upsert_entries
-from feeds.store.tables import Audit, Channel, Source
+from feeds.store.tables import Audit, Channel, Item, Source
 from tests.conftest import ADMIN_TOKEN, make_settings
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -291,6 +291,20 @@ def test_the_item_page_shows_what_each_feed_carries(browser, items):
                      "The item in the companion API"]
     left = html.fromstring(browser.get(f"/admin/items/{items['short']}").get_data(as_text=True))
     assert "Left out of the live publish: no duration." in left.text_content()
+
+
+def test_the_item_page_says_an_item_past_its_window_is_off_the_air(app, browser, items):
+    with app.extensions["backend"].Session() as session:
+        session.get(Item, items["b"]).valid_until = utcnow() - timedelta(minutes=1)
+        session.commit()
+    assert browser.post("/admin/api/channels/news/publish", headers={"X-CSRFToken": browser.token}).status_code == 200
+    page = " ".join(html.fromstring(browser.get(f"/admin/items/{items['b']}").get_data(as_text=True))
+                    .text_content().split())
+    assert "Not in it: outside its validity window" in page
+    assert "Not shown: outside its validity window." in page
+    assert "always to 20" in page
+    listing = html.fromstring(browser.get("/admin/channels/news").get_data(as_text=True)).text_content()
+    assert "outside its validity window" in listing
 
 
 def test_the_publish_page_shows_the_apis_diff(browser, items):
