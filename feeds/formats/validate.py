@@ -78,13 +78,32 @@ def validate_search_feed(doc: object, memo: Memo | None = None) -> list[Problem]
     return _sorted(problems)
 
 
+def _not_json(data: bytes) -> str:
+    """What the bytes are when they are plainly no JSON document at all, or ""."""
+    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:64]
+    if head.startswith(b"<"):
+        return ("not valid JSON: this is XML or HTML (a Media RSS feed, a web page?); the validator "
+                "checks Roku JSON, Roku Search, JSON Feed and Google TV data feeds")
+    if b"\x00" in head or not _is_utf8(head):
+        return "not valid JSON: this is binary data (an image, a video?)"
+    return ""
+
+
+def _is_utf8(head: bytes) -> bool:
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start >= len(head) - 3  # a character cut by the 64-byte window
+    return True
+
+
 def validate_bytes(data: bytes) -> list[Problem]:
     """Validate a Roku JSON feed given as bytes; invalid JSON is one problem at the root,
     and so is a feed too long for Roku's template channel."""
     try:
         doc = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        return [Problem("", f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")]
+        return [Problem("", _not_json(data) or f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")]
     return _sorted([*validate_feed(doc), *_length_problems(data)])
 
 
@@ -299,7 +318,8 @@ _PY_TYPE_NAMES = {dict: "an object", list: "a list", str: "a string", bool: "a b
 def _type_message(error: ValidationError) -> str:
     expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
     got = _PY_TYPE_NAMES.get(type(error.instance), "a number")
-    return f"must be {' or '.join(_TYPE_NAMES.get(t, t) for t in expected)}, got {got} {_show(error.instance)}"
+    shown = "" if error.instance is None else f" {_show(error.instance)}"
+    return f"must be {' or '.join(_TYPE_NAMES.get(t, t) for t in expected)}, got {got}{shown}"
 
 
 def _size(kind: str, unit: str) -> Callable[[ValidationError], str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 import orjson
+import pytest
 
 from feeds.formats.validate import validate_feed
 
@@ -26,10 +27,13 @@ def test_problems_come_with_json_pointers(demo_client):
     assert {e["path"] for e in result["errors"]} == {"", "/shortFormVideos/1/content/duration"}
 
 
-def test_a_body_that_is_not_json_is_a_json_400(demo_client):
-    response = demo_client.post("/tools/validate", data=b'{"providerName": ')
+@pytest.mark.parametrize("body, says", [(b'{"providerName": ', "unexpected end of data"),
+                                        (b'<?xml version="1.0"?><rss version="2.0"/>', "this is XML or HTML"),
+                                        (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", "this is binary data")])
+def test_a_body_that_is_not_json_is_a_json_400_saying_what_it_is(demo_client, body, says):
+    response = demo_client.post("/tools/validate", data=body)
     assert response.status_code == 400
-    assert "not valid JSON" in response.get_json()["error"]
+    assert response.get_json()["error"].startswith("not valid JSON") and says in response.get_json()["error"]
 
 
 def test_the_schemas_are_served(demo_client):
