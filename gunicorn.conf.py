@@ -10,9 +10,14 @@ own work per request (parse, thread hand-off, write). So:
 - the C HTTP parser (package ``gunicorn_h1c``) when it is installed:
   ``http_parser = "auto"`` takes it, and falls back to the Python parser.
 - the worker heartbeat file on tmpfs (``/dev/shm``), not on disk.
-- no access log unless ``ACCESS_LOG`` is set (a CDN or load balancer logs)."""
+- no access log unless ``ACCESS_LOG`` is set (a CDN or load balancer logs).
+- Prometheus multiprocess mode in a folder of this start's own when there are several
+  workers and ``PROMETHEUS_MULTIPROC_DIR`` is not set: each scrape of ``/metrics``
+  reaches one worker, which then answers for all of them."""
 import multiprocessing
 import os
+import shutil
+import tempfile
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2))
@@ -25,6 +30,14 @@ graceful_timeout = 20
 accesslog = os.environ.get("ACCESS_LOG") or None
 if os.path.isdir("/dev/shm"):
     worker_tmp_dir = "/dev/shm"
+own_metrics_dir = None
+if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    own_metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="channel-metrics-")
+
+
+def on_exit(server):
+    if own_metrics_dir:
+        shutil.rmtree(own_metrics_dir, ignore_errors=True)
 
 
 def child_exit(server, worker):

@@ -50,6 +50,10 @@ def test_release_then_web_with_four_workers_answers_every_time(fresh_store, tmp_
             wait_for(lambda: log.read_text().count("Booting worker") >= 4, 60, 0.2, "four workers")
             statuses = {http_get(port, "/api/v1/channels")[0] for _ in range(40)}
             assert statuses == {200}
+            assert {http_get(port, "/feeds/nope/roku.json")[0] for _ in range(40)} == {404}
+            counted = 'channel_feed_requests_total{format="roku.json",status="404"} 40.0'
+            assert all(counted in http_get(port, "/metrics")[2].decode() for _ in range(8)), \
+                "every worker's scrape counts the requests of all four"
             assert "Worker exited" not in log.read_text() and web.alive(), log.read_text()[-2000:]
         finally:
             web.stop()
