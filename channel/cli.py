@@ -18,10 +18,12 @@ from feeds import demo as demo_site
 from feeds.publish import get_or_publish
 from feeds.store import sources as ops
 from feeds.store.checks import Invalid, check_channel, check_source
+from feeds.store.items import BATCH_SIZE
 from feeds.store.tables import Channel, Source
 from workers.jobs import publish, refresh
 
-EXPORTS = {"roku": "roku.json", "mrss": "mrss.xml", "search": "search.json"}
+EXPORTS = {"roku": "roku.json", "mrss": "mrss.xml", "search": "search.json", "jsonfeed": "feed.json",
+           "google": "google.json"}
 
 
 @store_ready(upgrade=True)
@@ -66,11 +68,13 @@ def demo_command() -> None:
 
 def _refresh_all(ids: list[int]) -> tuple[bool, set[str]]:
     """Refresh each source with a progress bar; whether any failed, and the channels
-    whose items changed."""
+    whose items changed. On a terminal, a source that has stored a full batch of items
+    (a large feed's first refresh) also shows a bar of the items stored so far."""
     failed, changed = False, set()
     for source_id in tqdm(ids, desc="refreshing", unit="source", file=sys.stderr,
                           disable=len(ids) < 2):
-        report = refresh(backend(), source_id)
+        with _ItemsBar(f"source {source_id}") as stored:
+            report = refresh(backend(), source_id, progress=stored)
         if report is None:
             tqdm.write(f"source {source_id}: skipped, already being refreshed")
             continue
@@ -80,6 +84,28 @@ def _refresh_all(ids: list[int]) -> tuple[bool, set[str]]:
         tqdm.write(f"source {source_id}: {report.status} new={report.new} updated={report.updated} "
                    f"unchanged={report.unchanged} {report.error}".rstrip())
     return failed, changed
+
+
+class _ItemsBar:
+    """A bar of the items a refresh has stored, shown from its first full batch on (small
+    feeds get none), on a terminal only."""
+
+    def __init__(self, description: str) -> None:
+        self.description, self.bar = description, None
+
+    def __enter__(self) -> "_ItemsBar":
+        return self
+
+    def __call__(self, count: int) -> None:
+        if self.bar is None and count >= BATCH_SIZE:
+            self.bar = tqdm(desc=self.description, unit="item", file=sys.stderr, disable=None,
+                            leave=False, mininterval=0, miniters=1)
+        if self.bar is not None:
+            self.bar.update(count - self.bar.n)
+
+    def __exit__(self, *_) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 @store_ready()

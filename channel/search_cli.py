@@ -1,5 +1,6 @@
-"""``channel search rebuild [--channel C]``: index items again, after a channel's
-language changed (PostgreSQL stems in it) or should the index ever be in doubt."""
+"""``channel search rebuild [--channel C]``: index items again, should the index ever
+be in doubt, or to remake PostgreSQL vectors stored before revision 0010 (made from
+the whole body). A channel's language change reindexes its items by itself."""
 from __future__ import annotations
 
 import click

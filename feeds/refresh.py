@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -49,20 +50,27 @@ class RunReport:
             "error", "duration")}
 
 
+Progress = Callable[[int], None]
+
+
 def http_session(allow_private: bool) -> requests.Session:
     return demo.mount(make_session(allow_private))
 
 
 def refresh_source(Session: sessionmaker, source_id: int, *, allow_private: bool = False,
                    http: requests.Session | None = None, now: datetime | None = None,
-                   run_id: int | None = None, failure_counted: bool = False) -> RunReport:
+                   run_id: int | None = None, failure_counted: bool = False,
+                   progress: Progress | None = None) -> RunReport:
     """Refresh ``source_id`` and return its run report. Raises ``LookupError`` when
     there is no such source; every other failure ends up in the report.
 
     ``failure_counted``: this is another attempt (a retry) of a refresh whose failure
     was already counted. A failure now is written to the run history as its own run,
     but does not count again toward the backoff and the auto-disable counter: one
-    refresh, however many times it is tried, is one failure."""
+    refresh, however many times it is tried, is one failure.
+
+    ``progress``: called with the number of items stored so far, after each batch
+    (``upsert_entries``)."""
     now = now or utcnow()
     clock = time.monotonic()
     with Session() as session:
@@ -79,7 +87,7 @@ def refresh_source(Session: sessionmaker, source_id: int, *, allow_private: bool
         session.commit()
         try:
             report = _ingest_and_store(session, source, run, http or http_session(allow_private),
-                                       allow_private, now)
+                                       allow_private, now, progress)
         except FeedError as exc:
             session.rollback()
             report = _record_failure(session, source, run, exc, now, failure_counted)
@@ -96,10 +104,10 @@ def refresh_source(Session: sessionmaker, source_id: int, *, allow_private: bool
 
 
 def _ingest_and_store(session: Session, source: Source, run: Run, http: requests.Session,
-                      allow_private: bool, now: datetime) -> RunReport:
+                      allow_private: bool, now: datetime, progress: Progress | None = None) -> RunReport:
     fetched, entries = ingest(source, http, allow_private)
     counts = Counts() if entries is None else upsert_entries(session, source.channel_id, source.id,
-                                                             entries, now)
+                                                             entries, now, progress=progress)
     status = "not_modified" if entries is None else "ok"
     if fetched.etag or fetched.last_modified:
         source.etag, source.last_modified = fetched.etag, fetched.last_modified

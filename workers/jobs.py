@@ -10,7 +10,7 @@ from feeds.backend import Backend
 from feeds.metrics import PUBLISHES
 from feeds.prepare import PrepareReport, prepare_channel
 from feeds.publish import ChannelHeld, PublishError, PublishReport, publish_channel
-from feeds.refresh import RunReport, http_session, refresh_source
+from feeds.refresh import Progress, RunReport, http_session, refresh_source
 from feeds.store.runs import refuse_run
 
 log = logging.getLogger("workers")
@@ -23,7 +23,7 @@ BUSY = "skipped: another refresh of this source was already running"
 
 
 def refresh(backend: Backend, source_id: int, run_id: int | None = None,
-            failure_counted: bool = False) -> RunReport | None:
+            failure_counted: bool = False, progress: Progress | None = None) -> RunReport | None:
     """Refresh one source, unless another refresh of it is running (then ``None``).
     The lock is renewed while the refresh runs and lapses soon after its holder dies.
     ``failure_counted``: a retry of a refresh whose failure was already counted (see
@@ -34,7 +34,7 @@ def refresh(backend: Backend, source_id: int, run_id: int | None = None,
             return None
         report = refresh_source(backend.Session, source_id, run_id=run_id,
                                 allow_private=backend.settings.fetch_allow_private,
-                                failure_counted=failure_counted)
+                                failure_counted=failure_counted, progress=progress)
     notify(backend, events.after_refresh, report)
     return report
 

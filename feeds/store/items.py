@@ -12,9 +12,10 @@ if stored one by one: a second entry with the URL of a first one updates its ite
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from itertools import islice
 
 import orjson
@@ -100,10 +101,11 @@ def _by_id(known: _Known) -> str:
 
 def upsert_entries(session: Session, channel_id: str, source_id: int | None,
                    entries: Iterable[Entry], now: datetime | None = None,
-                   batch_size: int = BATCH_SIZE) -> Counts:
+                   batch_size: int = BATCH_SIZE, progress: Callable[[int], None] | None = None) -> Counts:
     """Store ``entries`` (any iterable: a large feed can be streamed) in the session's
     transaction, a batch at a time; the caller commits. An entry whose key came
-    before in ``entries`` is left out."""
+    before in ``entries`` is left out. ``progress``, when given, is called after each
+    batch with the number of entries stored so far (new, updated and unchanged)."""
     now = now or utcnow()
     counts = Counts()
     session.flush()
@@ -114,13 +116,20 @@ def upsert_entries(session: Session, channel_id: str, source_id: int | None,
     unique = _first_of_each_key(entries)
     while batch := list(islice(unique, batch_size)):
         _store_batch(session, channel_id, batch, defaults, counts)
+        if progress is not None:
+            progress(counts.new + counts.updated + counts.unchanged)
     return counts
 
 
 def _flat(video) -> dict:
     """``dataclasses.asdict`` of a dataclass of plain values, without its deep copies
     (a tenth of the time an item takes to store)."""
-    return {field.name: getattr(video, field.name) for field in fields(video)}
+    return {name: getattr(video, name) for name in _field_names(type(video))}
+
+
+@cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(field.name for field in fields(kind))
 
 
 def _first_of_each_key(entries: Iterable[Entry]) -> Iterator[Entry]:
@@ -135,13 +144,13 @@ def _store_batch(session: Session, channel_id: str, entries: list[Entry], defaul
                  counts: Counts) -> None:
     """``defaults``: a new item's columns that no entry gives (its date when undated)."""
     now = defaults["last_seen"]
-    batch = _Batch(_lookup(session, channel_id, entries))
+    ids = {entry.key: item_id(channel_id, entry.key) for entry in entries}
+    batch = _Batch(_lookup(session, channel_id, entries, ids))
     for entry in entries:
         values = item_values(entry)
         known = batch.find(entry)
         if known is None:
-            new = batch.add(entry.key, _Known(item_id(channel_id, entry.key), entry.url,
-                                              values["content_hash"], now))
+            new = batch.add(entry.key, _Known(ids[entry.key], entry.url, values["content_hash"], now))
             batch.inserts[new.id] = {"id": new.id, "key": entry.key, **values}
             counts.new += 1
         elif known.content_hash == values["content_hash"]:
@@ -155,12 +164,13 @@ def _store_batch(session: Session, channel_id: str, entries: list[Entry], defaul
     _write(session, batch, defaults, counts)
 
 
-def _lookup(session: Session, channel_id: str, entries: list[Entry]) -> list:
-    """The stored items with an entry's key, or its URL, each once."""
+def _lookup(session: Session, channel_id: str, entries: list[Entry], ids: dict[str, str]) -> list:
+    """The stored items with an entry's key, or its URL, each once (``ids``: the id
+    each entry's key gives)."""
     keys = [entry.key for entry in entries]
     urls = sorted({entry.url for entry in entries if entry.url})
     if session.get_bind().dialect.name == "postgresql":
-        rows = _lookup_postgresql(session, channel_id, keys, urls)
+        rows = _lookup_postgresql(session, channel_id, ids, urls)
     else:
         clauses = [Item.key.in_(keys), *([Item.url.in_(urls)] if urls else [])]
         rows = session.execute(select(Item.id, Item.key, Item.url, Item.content_hash, Item.last_seen)
@@ -173,7 +183,7 @@ LOOKUP_BY_URL = """SELECT found.* FROM unnest(CAST(:urls AS varchar[])) AS wante
                       WHERE channel_id = :channel AND url = wanted.url OFFSET 0) AS found"""
 
 
-def _lookup_postgresql(session: Session, channel_id: str, keys: list[str], urls: list[str]) -> list:
+def _lookup_postgresql(session: Session, channel_id: str, ids: dict[str, str], urls: list[str]) -> list:
     """By primary key (an item's id derives from its channel and key), and one index
     probe per URL: during a large first import the statistics describe a channel far
     smaller than it has become, and a plain ``IN`` may then read the whole channel for
@@ -183,9 +193,8 @@ def _lookup_postgresql(session: Session, channel_id: str, keys: list[str], urls:
     if urls:
         sql += " UNION ALL " + LOOKUP_BY_URL
     rows = session.execute(text(sql).columns(last_seen=UTCDateTime()),
-                           {"ids": [item_id(channel_id, key) for key in keys], "channel": channel_id,
-                            "urls": urls}).all()
-    wanted_keys, wanted_urls = set(keys), set(urls)
+                           {"ids": list(ids.values()), "channel": channel_id, "urls": urls}).all()
+    wanted_keys, wanted_urls = set(ids), set(urls)
     return [row for row in rows if row.key in wanted_keys or row.url in wanted_urls]
 
 
@@ -212,22 +221,26 @@ def _insert(session: Session, rows: list[dict]) -> set[str]:
 
 def _insert_postgresql(session: Session, rows: list[dict]) -> set[str]:
     """The batch as one JSON parameter: a statement with a placeholder per value (30
-    an item) costs the driver more to parse than PostgreSQL takes to insert."""
+    an item) costs the driver more to parse than PostgreSQL takes to insert. A
+    column no row gives takes its default; times are written as the store keeps
+    them, naive UTC (``UTCDateTime``)."""
     columns = list(Item.__table__.columns)
     names = ", ".join(f'"{column.name}"' for column in columns)
-    payload = orjson.dumps([{column.name: _plain(row[column.name]) if column.name in row
-                             else _default(column) for column in columns} for row in rows])
+    filler = {column.name: _default(column) for column in columns}
+    times = [column.name for column in columns if isinstance(column.type, UTCDateTime)]
+    payload = orjson.dumps([_plain({**filler, **row}, times) for row in rows])
     return set(session.scalars(text(
         f"INSERT INTO items ({names}) SELECT {names} FROM json_populate_recordset("
         f"NULL::items, CAST(:rows AS json)) ON CONFLICT DO NOTHING RETURNING id"),
         {"rows": payload.decode()}))
 
 
-def _plain(value):
-    """As the store keeps it: a time as naive UTC (``UTCDateTime``)."""
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).replace(tzinfo=None)
-    return value
+def _plain(row: dict, times: list[str]) -> dict:
+    """``row`` with its times as the store keeps them."""
+    for name in times:
+        if (value := row[name]) is not None:
+            row[name] = value.astimezone(UTC).replace(tzinfo=None)
+    return row
 
 
 def _default(column):

@@ -2,11 +2,12 @@
 to leave them out of its comparison of the store with ``tables.py``.
 
 Migration 0005 makes them: on SQLite the FTS5 table ``items_fts`` and its shadow
-tables, on PostgreSQL the generated column ``items.search_vector`` and its GIN index.
-Neither can be declared on the ORM's tables for both stores (an FTS5 table is no
-table to PostgreSQL, a ``tsvector`` no type to SQLite), so autogenerate would offer
-to drop them. Functions, text search configurations, views and triggers are never
-compared by Alembic, so they need no mention here."""
+tables, on PostgreSQL the column ``items.search_vector`` (generated until 0010, kept
+by triggers since: see that migration) and its GIN index. Neither can be declared on
+the ORM's tables for both stores (an FTS5 table is no table to PostgreSQL, a
+``tsvector`` no type to SQLite), so autogenerate would offer to drop them. Functions,
+text search configurations, views and triggers are never compared by Alembic, so they
+need no mention here."""
 from __future__ import annotations
 
 from alembic.autogenerate import comparators

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from feeds.dates import utcnow
 from feeds.store.checks import Invalid
 from feeds.store.history import hold_document
+from feeds.store.search import follow_language
 from feeds.store.tables import Channel, Run, Source
 
 
@@ -49,8 +50,13 @@ def create_channel(session: Session, values: dict) -> Channel:
 
 
 def update_channel(session: Session, channel: Channel, values: dict) -> Channel:
+    """Apply ``values``. A new language reindexes the channel's items in it, in the
+    same transaction (``search.follow_language``)."""
+    language = channel.language
     for name, value in values.items():
         setattr(channel, name, value)
+    if channel.language != language:
+        follow_language(session, channel)
     session.commit()
     return channel
 

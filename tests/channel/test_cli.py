@@ -5,6 +5,7 @@ import orjson
 import pytest
 
 from feeds.formats.validate import validate_feed
+from feeds.formats.validate_kind import validate_any
 
 
 @pytest.fixture
@@ -17,6 +18,13 @@ def test_export_writes_the_published_roku_feed(cli, tmp_path):
     result = cli("export", "--channel", "demo", "--format", "roku", "--output", str(tmp_path / "f.json"))
     assert result.exit_code == 0, result.output
     assert validate_feed(orjson.loads((tmp_path / "f.json").read_bytes())) == []
+
+
+@pytest.mark.parametrize("fmt, kind", [("jsonfeed", "jsonfeed"), ("google", "google"), ("search", "search")])
+def test_export_writes_every_feed_the_validator_knows(cli, tmp_path, fmt, kind):
+    result = cli("export", "--channel", "demo", "--format", fmt, "--output", str(tmp_path / "f.json"))
+    assert result.exit_code == 0, result.output
+    assert validate_any((tmp_path / "f.json").read_bytes()) == (kind, [])
 
 
 def test_export_of_an_unknown_channel_fails_clearly(cli):

@@ -142,3 +142,20 @@ def test_refresh_of_a_private_address_is_refused_unless_allowed(store, httpserve
     assert len(httpserver.log) == 0
     with store.Session() as session:
         assert session.scalar(select(func.count()).select_from(Item)) == 0
+
+
+def big_feed(items: int, guid: str = "s") -> str:
+    entries = "".join(f"<item><title>Story {n}</title><guid>{guid}-{n}</guid>"
+                      f"<pubDate>Sun, 30 Dec 2018 12:00:00 +0000</pubDate></item>" for n in range(items))
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Site</title>{entries}</channel></rss>'
+
+
+def test_a_large_first_refresh_reports_the_items_stored_after_each_batch(store, httpserver):
+    httpserver.expect_request("/big").respond_with_data(big_feed(1200), content_type="application/rss+xml")
+    source_id = add_source(store, kind="rss", url=httpserver.url_for("/big"))
+    told: list[int] = []
+    report = refresh_source(store.Session, source_id, allow_private=True, progress=told.append)
+    assert (report.status, report.new, told) == ("ok", 1200, [500, 1000, 1200])
+    told.clear()
+    report = refresh_source(store.Session, source_id, allow_private=True, progress=told.append)
+    assert (report.unchanged, told) == (1200, [500, 1000, 1200])

@@ -183,3 +183,13 @@ def test_an_item_stored_under_an_id_of_its_own_is_still_found_by_its_key(store):
     assert run(store, [entry("k1", 0, title="New"), entry("k2", 1)]) == (1, 1, 0)
     assert {key: (ident, title) for key, (ident, title, _, _) in stored(store).items()} == {
         "k1": ("custom", "New"), "k2": (item_id("news", "k2"), "Story k2")}
+
+
+def test_progress_is_told_how_many_entries_are_stored_after_each_batch(store):
+    told: list[int] = []
+    entries = [entry(f"k{n}", n) for n in range(25)]
+    assert run(store, [*entries, entry("k0", 0)], batch_size=10, progress=told.append) == (25, 0, 0)
+    assert told == [10, 20, 25], "an entry whose key came before is not counted"
+    told.clear()
+    assert run(store, entries[:12], batch_size=10, progress=told.append) == (0, 0, 12)
+    assert told == [10, 12], "unchanged entries count as stored"
