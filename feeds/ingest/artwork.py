@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
@@ -89,6 +91,18 @@ def sniff(body: bytes) -> str:
 
 def decode(body: bytes, spec: Spec, background: str = "#101820") -> Image.Image:
     """The first frame of the image, upright, in RGB, decoded no larger than needed."""
+    with opened(body) as image:
+        if image.format == "JPEG":
+            image.draft("RGB", _draft_size(image.size, spec))
+        image.seek(0)
+        image.load()
+        return _rgb(ImageOps.exif_transpose(image), background)
+
+
+@contextmanager
+def opened(body: bytes) -> Iterator[Image.Image]:
+    """The image in ``body``, opened but not decoded, bombs refused; within the block,
+    every way the image fails to decode is an ``ArtworkError`` saying why."""
     if reason := sniff(body):
         raise ArtworkError(reason)
     try:
@@ -96,11 +110,7 @@ def decode(body: bytes, spec: Spec, background: str = "#101820") -> Image.Image:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(body), formats=FORMATS)
             _refuse_bombs(image)
-            if image.format == "JPEG":
-                image.draft("RGB", _draft_size(image.size, spec))
-            image.seek(0)
-            image.load()
-            return _rgb(ImageOps.exif_transpose(image), background)
+            yield image
     except ArtworkError:
         raise
     except Image.DecompressionBombError:

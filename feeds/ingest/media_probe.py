@@ -15,17 +15,14 @@ seeks in the file with ranged requests).
 """
 from __future__ import annotations
 
-import io
-import warnings
 from dataclasses import dataclass
 from math import gcd
 from urllib.parse import urlsplit
 
 import requests
-from PIL import Image, UnidentifiedImageError
 
 from feeds.errors import FeedError
-from feeds.ingest.artwork import FORMATS, MAX_PIXELS, ArtworkError, sniff
+from feeds.ingest.artwork import ArtworkError, opened
 from feeds.ingest.fetch import Fetched, fetch
 from feeds.ingest.media_checks import DEADLINE, Check, check_file_head, check_media
 
@@ -78,27 +75,11 @@ def judge_image(url: str, body: bytes) -> Probe:
 def decoded_size(body: bytes) -> tuple[str, int, int]:
     """(format, width, height) of the image in ``body``, once it decodes whole;
     ``ArtworkError`` saying why it does not."""
-    if reason := sniff(body):
-        raise ArtworkError(reason)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(body), formats=FORMATS) as image:
-                fmt, (width, height) = str(image.format), image.size
-                if width * height > MAX_PIXELS:
-                    raise ArtworkError(f"refused: {width}x{height} is more than {MAX_PIXELS:,} pixels "
-                                       "(a decompression bomb?)")
-                if fmt == "JPEG":
-                    image.draft("RGB", (max(1, width // 8), max(1, height // 8)))  # every byte read, faster
-                image.load()
-    except ArtworkError:
-        raise
-    except Image.DecompressionBombError:
-        raise ArtworkError(f"refused: more than {MAX_PIXELS:,} pixels (a decompression bomb?)") from None
-    except UnidentifiedImageError:
-        raise ArtworkError("not an image we can read (JPEG, PNG, GIF, WebP, BMP or AVIF)") from None
-    except (OSError, ValueError, SyntaxError, EOFError) as exc:
-        raise ArtworkError(f"corrupt image: {exc}") from None
+    with opened(body) as image:
+        fmt, (width, height) = str(image.format), image.size
+        if fmt == "JPEG":
+            image.draft("RGB", (max(1, width // 8), max(1, height // 8)))  # every byte read, faster
+        image.load()
     return fmt, width, height
 
 
