@@ -30,9 +30,12 @@ graceful_timeout = 20
 accesslog = os.environ.get("ACCESS_LOG") or None
 if os.path.isdir("/dev/shm"):
     worker_tmp_dir = "/dev/shm"
-own_metrics_dir = None
+# Remembered in the environment: a reload (SIGHUP) reads this file again, and finds
+# PROMETHEUS_MULTIPROC_DIR set by its first reading, whose folder on_exit still removes.
+own_metrics_dir = os.environ.get("CHANNEL_OWN_METRICS_DIR")
 if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-    own_metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="channel-metrics-")
+    own_metrics_dir = tempfile.mkdtemp(prefix="channel-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = os.environ["CHANNEL_OWN_METRICS_DIR"] = own_metrics_dir
 
 
 def on_exit(server):

@@ -43,10 +43,11 @@ def snapshot_headers(snapshot: Snapshot, zipped: bool | None) -> dict[str, str]:
 
 def accepts_gzip(accept_encoding: str) -> bool:
     """Whether ``Accept-Encoding`` takes gzip: named (or ``*``) without ``q=0``. The
-    common headers (``gzip, deflate, br``) are read without parsing."""
+    common headers (``gzip, deflate, br``) are read without parsing: with no ``q=``
+    at all, gzip or a ``*`` anywhere in the list takes it."""
     value = accept_encoding.lower()
     if "q=" not in value:
-        return "gzip" in value or value.strip() == "*"
+        return "gzip" in value or "*" in value
     return parse_accept_header(value).quality("gzip") > 0
 
 

@@ -48,13 +48,14 @@ def unreachable_callback(settings: Settings) -> str:
     (the default when ``CHANNEL_PUBLIC_URL`` is unset) would hand a hub on the internet
     an address it cannot call back, and our secret with it. Allowed where private
     fetches are (tests, a hub inside the same network)."""
-    host = urlsplit(public_url()).hostname or ""
     if settings.fetch_allow_private:
         return ""
+    host = (urlsplit(public_url()).hostname or "").rstrip(".")
     try:
-        private = host == "localhost" or not is_public_address(host)
-    except ValueError:
-        private = host.endswith((".localhost", ".local", ".internal"))
+        private = not is_public_address(host)
+    except ValueError:  # a name: no host, a single label ("web") or a local suffix is no public one
+        private = ("." not in host or host == "localhost"
+                   or host.endswith((".localhost", ".local", ".internal")))
     return (f"the callback address {public_url()} is not public: set CHANNEL_PUBLIC_URL to where "
             "hubs reach this service" if private else "")
 

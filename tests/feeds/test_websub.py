@@ -439,7 +439,8 @@ def test_no_hub_is_handed_a_callback_it_cannot_reach(store, httpserver, monkeypa
     assert "set CHANNEL_PUBLIC_URL" in row(store).error
     monkeypatch.setenv("CHANNEL_PUBLIC_URL", "https://tv.news.example/")
     assert websub.unreachable_callback(closed) == ""
-    for private in ("http://10.1.2.3/", "http://localhost:8000/", "http://[::1]/", "http://box.local/"):
+    for private in ("http://10.1.2.3/", "http://localhost:8000/", "http://[::1]/", "http://box.local/",
+                    "http://localhost.:8000/", "http://web:8000/", "http:///"):
         monkeypatch.setenv("CHANNEL_PUBLIC_URL", private)
         assert websub.unreachable_callback(closed), private
     monkeypatch.setenv("CHANNEL_PUBLIC_URL", "https://tv.news.example/")
