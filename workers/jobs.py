@@ -11,6 +11,7 @@ from feeds.metrics import PUBLISHES
 from feeds.prepare import PrepareReport, prepare_channel
 from feeds.publish import ChannelHeld, PublishError, PublishReport, publish_channel
 from feeds.refresh import Progress, RunReport, http_session, refresh_source
+from feeds.store import audit
 from feeds.store.runs import refuse_run
 
 log = logging.getLogger("workers")
@@ -70,6 +71,9 @@ def publish(backend: Backend, channel_id: str, trigger: str = "") -> PublishRepo
             PUBLISHES.labels(channel=channel_id, outcome="refused").inc()
             log.error("publish refused", extra={"event": "publish", "channel": channel_id,
                                                 "error": str(exc)})
+            session.rollback()
+            audit.record(session, channel_id, "publisher", audit.REFUSED, trigger, error=str(exc)[:1000])
+            session.commit()
             return None
     PUBLISHES.labels(channel=channel_id, outcome="ok").inc()
     log.info("publish", extra={"event": "publish", "channel": channel_id, "sizes": report.sizes})

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from feeds.store.tables import Channel, Item, Publish
+from feeds.store.audit import last_builds
+from feeds.store.tables import Item
 
 
 def showing(now: datetime) -> ColumnElement[bool]:
@@ -19,14 +20,12 @@ def showing(now: datetime) -> ColumnElement[bool]:
 
 def windows_turned(session: Session, now: datetime) -> list[str]:
     """Channels with an item whose window opened or closed since the channel was last
-    published: their feeds are out of date although nothing upstream changed. A channel
-    ops hold is left out: its publish would be refused, so it would be asked for again
-    at every tick (media checks included) until the release, which publishes anyway."""
-    last = session.execute(select(Publish.channel_id, func.max(Publish.published_at))
-                           .join(Channel, Channel.id == Publish.channel_id)
-                           .where(Channel.held_at.is_(None))
-                           .group_by(Publish.channel_id)).all()
-    return sorted(channel_id for channel_id, at in last if _turned(session, channel_id, at, now))
+    built (``audit.last_builds``): their feeds are out of date although nothing upstream
+    changed. A channel ops hold is left out (its publish would be refused until the
+    release, which publishes anyway), and so is one whose last build was refused after
+    the window turned (asking again would be refused again, at every tick)."""
+    return sorted(channel_id for channel_id, since in last_builds(session).items()
+                  if _turned(session, channel_id, since, now))
 
 
 def _turned(session: Session, channel_id: str, since: datetime, now: datetime) -> bool:

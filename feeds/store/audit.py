@@ -11,6 +11,8 @@ from feeds.store.tables import Audit, Channel, Publish
 
 ON_AIR = ("hide", "unhide", "pin", "unpin", "rows", "channel.change")
 """The changes that alter what a channel's feeds carry."""
+REFUSED = "publish-refused"
+"""A build of the channel's feeds the validator refused (nothing was published)."""
 
 
 def record(session: Session, channel_id: str, actor: str, action: str, target: str = "",
@@ -35,15 +37,26 @@ def document(entry: Audit) -> dict:
             "action": entry.action, "target": entry.target, "details": entry.details}
 
 
+def last_builds(session: Session) -> dict[str, datetime]:
+    """When each published channel (not held) was last built: its last publish, or a
+    later build the validator refused. A change made before it is in it, or in the
+    build that was refused: asking again would only be refused again."""
+    held = select(Channel.id).where(Channel.held_at.is_not(None))
+    built = dict(session.execute(select(Publish.channel_id, func.max(Publish.published_at))
+                                 .where(Publish.channel_id.not_in(held)).group_by(Publish.channel_id)).all())
+    refused = session.execute(select(Audit.channel_id, func.max(Audit.at))
+                              .where(Audit.action == REFUSED).group_by(Audit.channel_id))
+    for channel_id, at in refused:
+        if channel_id in built and at > built[channel_id]:
+            built[channel_id] = at
+    return built
+
+
 def edited_since_publish(session: Session, before: datetime) -> list[str]:
-    """Channels (not held) with a change that alters what airs, made after their last
-    publish and before ``before``: the publish it asked for was never queued (the
-    broker was down) or never ran."""
-    last = (select(Publish.channel_id, func.max(Publish.published_at).label("at"))
-            .group_by(Publish.channel_id).subquery())
-    return sorted(session.scalars(
-        select(Audit.channel_id).distinct()
-        .join(last, last.c.channel_id == Audit.channel_id)
-        .join(Channel, Channel.id == Audit.channel_id)
-        .where(Audit.action.in_(ON_AIR), Audit.at > last.c.at, Audit.at <= before,
-               Channel.held_at.is_(None))))
+    """Channels with a change that alters what airs, made after their last build and
+    before ``before``: the publish it asked for was never queued (the broker was down)
+    or never ran."""
+    return sorted(channel_id for channel_id, since in last_builds(session).items()
+                  if session.scalar(select(Audit.id).where(
+                      Audit.channel_id == channel_id, Audit.action.in_(ON_AIR),
+                      Audit.at > since, Audit.at <= before).limit(1)) is not None)
