@@ -265,7 +265,7 @@ def _digest(seed: Any, item: object) -> bytes | None:
 
 
 def _problems(validator: Validator, instance: object, at: tuple[str | int, ...] = ()) -> list[Problem]:
-    return [Problem(_pointer([*at, *e.absolute_path]), _message(e)) for e in validator.iter_errors(instance)]
+    return [Problem(pointer([*at, *e.absolute_path]), _message(e)) for e in validator.iter_errors(instance)]
 
 
 @cache
@@ -298,11 +298,11 @@ def _conforms(name: str, value: object) -> bool:
     return _FORMATS.conforms(value, name)
 
 
-def _pointer(path: Iterable[str | int]) -> str:
+def pointer(path: Iterable[str | int]) -> str:
     return "".join("/" + str(t).replace("~", "~0").replace("/", "~1") for t in path)
 
 
-def _show(value: object) -> str:
+def show(value: object) -> str:
     """A value as a message quotes it: strings in single quotes, cut to about 60 characters."""
     if isinstance(value, str):
         return f"'{value}'" if len(value) <= 58 else f"'{value[:55]}...'"
@@ -310,7 +310,7 @@ def _show(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-_TYPE_NAMES = {"object": "an object", "array": "a list", "string": "a string", "integer": "an integer",
+TYPE_NAMES = {"object": "an object", "array": "a list", "string": "a string", "integer": "an integer",
                "number": "a number", "boolean": "true or false", "null": "null"}
 _PY_TYPE_NAMES = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}
 
@@ -318,8 +318,8 @@ _PY_TYPE_NAMES = {dict: "an object", list: "a list", str: "a string", bool: "a b
 def _type_message(error: ValidationError) -> str:
     expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
     got = _PY_TYPE_NAMES.get(type(error.instance), "a number")
-    shown = "" if error.instance is None else f" {_show(error.instance)}"
-    return f"must be {' or '.join(_TYPE_NAMES.get(t, t) for t in expected)}, got {got}{shown}"
+    shown = "" if error.instance is None else f" {show(error.instance)}"
+    return f"must be {' or '.join(TYPE_NAMES.get(t, t) for t in expected)}, got {got}{shown}"
 
 
 def _size(kind: str, unit: str) -> Callable[[ValidationError], str]:
@@ -334,16 +334,16 @@ def _size(kind: str, unit: str) -> Callable[[ValidationError], str]:
 
 _MESSAGES: dict[str, Callable[[ValidationError], str]] = {
     "type": _type_message,
-    "enum": lambda e: f"{_show(e.instance)} is not allowed; use one of: {', '.join(map(str, e.validator_value))}",
-    "const": lambda e: f"must be {_show(e.validator_value)}, got {_show(e.instance)}",
+    "enum": lambda e: f"{show(e.instance)} is not allowed; use one of: {', '.join(map(str, e.validator_value))}",
+    "const": lambda e: f"must be {show(e.validator_value)}, got {show(e.instance)}",
     "maxLength": _size("at most", "characters"),
     "minLength": _size("at least", "characters"),
     "maxItems": _size("at most", "items"),
     "minItems": _size("at least", "items"),
     "minimum": lambda e: f"must be at least {e.validator_value}, got {e.instance}",
     "maximum": lambda e: f"must be at most {e.validator_value}, got {e.instance}",
-    "pattern": lambda e: f"{_show(e.instance)} does not match the pattern {e.validator_value}",
-    "format": lambda e: f"{_show(e.instance)} is not a valid {e.validator_value}",
+    "pattern": lambda e: f"{show(e.instance)} does not match the pattern {e.validator_value}",
+    "format": lambda e: f"{show(e.instance)} is not a valid {e.validator_value}",
 }
 
 
@@ -354,7 +354,7 @@ def _message(error: ValidationError) -> str:
     enum = error.validator == "enum"
     if error.validator in custom:
         allowed = ", ".join(map(str, error.validator_value)) if enum else ""
-        text = custom[error.validator].format(value=_show(error.instance), allowed=allowed)
+        text = custom[error.validator].format(value=show(error.instance), allowed=allowed)
     else:
         handler = _MESSAGES.get(str(error.validator))
         text = handler(error) if handler else error.message
@@ -368,7 +368,7 @@ def _meant(value: object, allowed: list) -> str:
         return ""
     close = [a for a in allowed if isinstance(a, str) and _loose(a) == _loose(value)]
     close.sort(key=lambda a: a.casefold() != value.casefold())  # the one differing only in case first
-    return f" (did you mean {_show(close[0])}?)" if close else ""
+    return f" (did you mean {show(close[0])}?)" if close else ""
 
 
 def _loose(text: str) -> str:
@@ -453,7 +453,7 @@ def _duplicate_ids(items: Iterable[_Item]) -> Iterator[Problem]:
         count[ident] = count.get(ident, 0) + 1
         if ident in first:
             times = "twice" if count[ident] == 2 else f"{count[ident]} times"
-            yield Problem(f"{path}/id", f"id {_show(ident)} is used {times} (first at {first[ident]})")
+            yield Problem(f"{path}/id", f"id {show(ident)} is used {times} (first at {first[ident]})")
         else:
             first[ident] = f"{path}/id"
 
@@ -471,7 +471,7 @@ def _playlist_rules(doc: dict, kinds: dict[str, tuple[str, str]]) -> tuple[list[
     for i, playlist in _dicts(doc.get("playlists")):
         path, name = f"/playlists/{i}", playlist.get("name")
         if isinstance(name, str) and name in names:
-            problems.append(Problem(f"{path}/name", f"playlist name {_show(name)} is used twice (first at {names[name]})"))
+            problems.append(Problem(f"{path}/name", f"playlist name {show(name)} is used twice (first at {names[name]})"))
         elif isinstance(name, str):
             names[name] = f"{path}/name"
         item_ids = playlist.get("itemIds")
@@ -483,11 +483,11 @@ def _playlist_rules(doc: dict, kinds: dict[str, tuple[str, str]]) -> tuple[list[
 
 def _item_id_problems(item_id: str, path: str, kinds: dict[str, tuple[str, str]]) -> Iterator[Problem]:
     if item_id not in kinds:
-        yield Problem(path, f"no movie, series, short-form video or TV special has id {_show(item_id)}")
+        yield Problem(path, f"no movie, series, short-form video or TV special has id {show(item_id)}")
         return
     kind, where = kinds[item_id]
     if kind not in _PLAYLIST_KINDS:
-        yield Problem(path, f"id {_show(item_id)} is {kind} (at {where}); a playlist can hold only "
+        yield Problem(path, f"id {show(item_id)} is {kind} (at {where}); a playlist can hold only "
                             "movies, series, short-form videos and TV specials")
 
 
@@ -499,11 +499,11 @@ def _category_problems(category: dict, path: str, playlist_names: set[str],
         yield Problem(path, f"{which}; a category needs exactly one of them")
     name, query, order = category.get("playlistName"), category.get("query"), category.get("order")
     if isinstance(name, str) and name not in playlist_names:
-        yield Problem(f"{path}/playlistName", f"no playlist named {_show(name)} in this feed")
+        yield Problem(f"{path}/playlistName", f"no playlist named {show(name)} in this feed")
     if isinstance(query, str):
         yield from _query_problems(query, f"{path}/query", tags)
     if has_playlist and not has_query and order in _QUERY_ORDERS:
-        yield Problem(f"{path}/order", f"must be 'manual' for a playlist category, got {_show(order)}")
+        yield Problem(f"{path}/order", f"must be 'manual' for a playlist category, got {show(order)}")
     if has_query and not has_playlist and order == "manual":
         yield Problem(f"{path}/order", "'manual' is only for playlist categories; use most_recent, chronological or most_popular")
 
@@ -526,7 +526,7 @@ def _query_problems(query: str, path: str, tags: set[str]) -> Iterator[Problem]:
         yield Problem(path, "has an AND or OR with no tag on one side")
     unknown = [" ".join(t) for t in terms if t and _tag_key(" ".join(t)) not in tags]
     if unknown:
-        shown = [_show(tag) for tag in unknown]
+        shown = [show(tag) for tag in unknown]
         names = f"tags {', '.join(shown[:-1])} and {shown[-1]}" if len(shown) > 1 else f"tag {shown[0]}"
         lower = any(word in ("and", "or") for tag in unknown for word in tag.split())
         hint = " (AND and OR are written in capitals)" if lower else ""

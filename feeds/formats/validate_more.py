@@ -19,7 +19,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
 from jsonschema.protocols import Validator
 
-from feeds.formats.validate import Problem
+from feeds.formats.validate import TYPE_NAMES, Problem, path_key, pointer, show
 from feeds.formats.validate_compiled import Check, Unsupported, compile_check
 
 JSON_FEED = "jsonfeed.json"
@@ -125,57 +125,38 @@ def _item_checks(name: str) -> dict[str, tuple[Check, Validator]]:
 
 
 def _problems(validator: Validator, instance: object, at: tuple[str | int, ...] = ()) -> list[Problem]:
-    return [Problem(_pointer([*at, *error.absolute_path]), _message(error))
+    return [Problem(pointer([*at, *error.absolute_path]), _message(error))
             for error in validator.iter_errors(instance)]
 
 
 def _sorted(problems: Iterable[Problem]) -> list[Problem]:
-    def key(problem: Problem) -> tuple:
-        tokens = problem.path.split("/")[1:]
-        return tuple((0, int(t), "") if t.isdigit() else (1, 0, t) for t in tokens), problem.message
-
-    return sorted(set(problems), key=key)
-
-
-def _pointer(path: Iterable[str | int]) -> str:
-    return "".join("/" + str(t).replace("~", "~0").replace("/", "~1") for t in path)
-
-
-def _show(value: object) -> str:
-    if isinstance(value, str):
-        return f"'{value}'" if len(value) <= 58 else f"'{value[:55]}...'"
-    text = json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-_TYPE_NAMES = {"object": "an object", "array": "a list", "string": "a string", "integer": "an integer",
-               "number": "a number", "boolean": "true or false", "null": "null"}
+    return sorted(set(problems), key=lambda problem: (path_key(problem.path), problem.message))
 
 
 def _type_message(error: ValidationError) -> str:
     expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
-    return f"must be {' or '.join(_TYPE_NAMES.get(t, t) for t in expected)}, got {_show(error.instance)}"
+    return f"must be {' or '.join(TYPE_NAMES.get(t, t) for t in expected)}, got {show(error.instance)}"
 
 
 _MESSAGES = {
     "type": _type_message,
-    "enum": lambda e: f"{_show(e.instance)} is not allowed; use one of: "
+    "enum": lambda e: f"{show(e.instance)} is not allowed; use one of: "
                       f"{', '.join(map(str, e.validator_value))}",
-    "const": lambda e: f"must be {_show(e.validator_value)}, got {_show(e.instance)}",
+    "const": lambda e: f"must be {show(e.validator_value)}, got {show(e.instance)}",
     "minLength": lambda e: "must not be empty" if e.validator_value == 1 else
     f"must be at least {e.validator_value} characters, got {len(e.instance)}",
     "maxLength": lambda e: f"must be at most {e.validator_value} characters, got {len(e.instance)}",
     "minItems": lambda e: "must not be empty" if e.validator_value == 1 else
     f"must have at least {e.validator_value} items, got {len(e.instance)}",
     "minimum": lambda e: f"must be at least {e.validator_value}, got {e.instance}",
-    "pattern": lambda e: f"{_show(e.instance)} does not match the pattern {e.validator_value}",
-    "format": lambda e: f"{_show(e.instance)} is not a valid {e.validator_value}",
+    "pattern": lambda e: f"{show(e.instance)} does not match the pattern {e.validator_value}",
+    "format": lambda e: f"{show(e.instance)} is not a valid {e.validator_value}",
 }
 
 
 def _message(error: ValidationError) -> str:
     custom = error.schema.get("errorMessage", {}) if isinstance(error.schema, dict) else {}
     if error.validator in custom:
-        return custom[error.validator].replace("{value}", _show(error.instance))
+        return custom[error.validator].replace("{value}", show(error.instance))
     handler = _MESSAGES.get(str(error.validator))
     return handler(error) if handler else error.message
