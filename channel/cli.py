@@ -1,6 +1,7 @@
 """The command line: ``flask --app channel …`` or ``python -m channel …``."""
 from __future__ import annotations
 
+import logging
 import sys
 import tomllib
 from pathlib import Path
@@ -10,6 +11,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 from tqdm import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
 
 from channel import history_cli, items_cli, search_cli, validate_cli, webhooks_cli
 from channel.context import backend
@@ -73,7 +75,8 @@ def _refresh_all(ids: list[int]) -> tuple[bool, set[str]]:
     failed, changed = False, set()
     for source_id in tqdm(ids, desc="refreshing", unit="source", file=sys.stderr,
                           disable=len(ids) < 2):
-        with _ItemsBar(f"source {source_id}") as stored:
+        with _ItemsBar(f"source {source_id}") as stored, \
+                logging_redirect_tqdm([logging.getLogger(name) for name in ("feeds", "workers")]):
             report = refresh(backend(), source_id, progress=stored)
         if report is None:
             tqdm.write(f"source {source_id}: skipped, already being refreshed")

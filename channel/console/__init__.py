@@ -45,7 +45,7 @@ def configure(app: Flask) -> None:
         log.info("SECRET_KEY is not set: console sessions are signed with a key made for this "
                  "process and end when it stops")
     elif not secret:
-        log.error("SECRET_KEY is not set: the ops console is off (the feeds and the API are not)")
+        log.warning("SECRET_KEY is not set: the ops console is off (the feeds and the API are not)")
     app.secret_key = secret
     app.config.update(
         SESSION_COOKIE_NAME="channel_console", SESSION_COOKIE_PATH="/admin",

@@ -6,7 +6,8 @@ either. On top of it, the last word is matched as a prefix unless the text ends 
 a space, so that search-as-you-type finds "minister" from "minis". Each term keeps
 the text as typed so that each store's own tokenizer splits it exactly as it split
 the items (accents, case, hyphens); an English possessive ("Putin's") is dropped so
-that it finds the name. A last word shorter than three letters is taken whole."""
+that it finds the name. A last word shorter than three letters is still being typed:
+it is left out when other words are there ("sao p" searches "sao"), else taken whole."""
 from __future__ import annotations
 
 import re
@@ -40,7 +41,10 @@ def parse(text: str) -> Query | None:
     only exclusions: those would ask for the whole catalogue)."""
     terms, joins = _terms(text)
     if terms and not text[-1:].isspace() and _plain_word(text, terms[-1]):
-        terms[-1] = Term(terms[-1].text, prefix=True)
+        if len(terms[-1].text) >= MIN_PREFIX:
+            terms[-1] = Term(terms[-1].text, prefix=True)
+        elif any(not term.negated for term in terms[:-1]):
+            terms, joins = terms[:-1], joins[:-1]
     groups: list[list[Term]] = []
     excluded: list[Term] = []
     for term, joined in zip(terms, joins):
@@ -77,8 +81,7 @@ def _terms(text: str) -> tuple[list[Term], list[bool]]:
 
 
 def _plain_word(text: str, term: Term) -> bool:
-    return (not term.negated and not text.rstrip().endswith('"') and " " not in term.text
-            and len(term.text) >= MIN_PREFIX)
+    return not term.negated and not text.rstrip().endswith('"') and " " not in term.text
 
 
 def without_exclusions(query: Query) -> Query:

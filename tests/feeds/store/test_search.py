@@ -66,7 +66,9 @@ def test_the_last_word_is_a_prefix_unless_the_text_ends_with_a_space(store):
     assert titles(page(store, query="minis")) == ["Minister resigns", "Ministry of Sound"]
     assert titles(page(store, query="resigns minis")) == ["Minister resigns"]
     assert titles(page(store, query="minis ")) == []
-    assert titles(page(store, query="mi")) == [], "under three letters a word is taken whole"
+    assert titles(page(store, query="mi")) == [], "under three letters a word alone is taken whole"
+    assert titles(page(store, query="ministry o")) == ["Ministry of Sound"], "a word being typed is left out"
+    assert titles(page(store, query="ministry o ")) == [], "a short word typed whole counts"
 
 
 def test_phrases_exclusions_and_alternatives(store):
