@@ -109,7 +109,7 @@ def test_a_hidden_item_leaves_the_api_at_once_and_every_feed_at_the_next_publish
     assert client.get(f"/api/v1/items/{hidden}").status_code == 404
     listed = client.get("/api/v1/channels/news/items").get_json()["items"]
     assert hidden not in {i["id"] for i in listed} and len(listed) == 3
-    assert client.get("/api/v1/channels/news/items?q=Video+c").get_json()["items"] == []
+    assert client.get("/api/v1/channels/news/items?q=Video+c+").get_json()["items"] == []
     related = client.get(f"/api/v1/items/{ids['a']}").get_json()["related"]
     assert hidden not in {i["id"] for i in related}
     assert client.get(f"/api/v1/channels/news/deeplink?contentId={hidden}&mediaType=shortFormVideo"

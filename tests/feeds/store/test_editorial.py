@@ -89,7 +89,7 @@ def test_a_hidden_item_leaves_every_format_and_the_companion_queries(newsroom):
     assert len(feeds["search"]) == 3
     with newsroom.Session() as session:
         assert hidden not in [i.id for i in catalog.list_items(session, "news").items]
-        assert catalog.list_items(session, "news", query="Video c").items == []
+        assert catalog.list_items(session, "news", query="Video c ").items == []
         assert hidden not in [i.id for i in catalog.related_items(session, session.get(Item, ident("a")))]
         assert session.get(Item, hidden).hidden, "a hidden item stays stored"
     change(newsroom, "c", {"hidden": False})
